@@ -1,0 +1,1 @@
+"""Làng Số: the digital government of a Vietnamese commune."""

@@ -1,0 +1,9 @@
+"""Page-number pagination with a capped page size."""
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    invalid_page_message = "Trang không tồn tại."

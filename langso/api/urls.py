@@ -1,0 +1,17 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from langso.api import views
+
+app_name = "api"
+urlpatterns = [
+    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("communes/", views.PublicCommuneList.as_view(), name="commune_list"),
+    path("me/communes/", views.MyCommuneList.as_view(), name="my_communes"),
+    path("villages/", views.VillageListCreate.as_view(), name="village_list"),
+    path("people/", views.PersonListCreate.as_view(), name="person_list"),
+    path("people/<int:pk>/", views.PersonDetail.as_view(), name="person_detail"),
+    path("people/<int:pk>/history/", views.PersonHistory.as_view(), name="person_history"),
+    path("history/", views.HistoryList.as_view(), name="history_list"),
+]

@@ -1,0 +1,105 @@
+"""Shared fixtures: two communes in two provinces, and a staff account for every role."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from langso.core.models import (
+    Commune,
+    Department,
+    Membership,
+    Person,
+    Province,
+    Role,
+    User,
+    Village,
+)
+
+
+@pytest.fixture
+def make_commune(db: Any) -> Callable[..., Commune]:
+    def make(code: int = 8911, name: str = "Xã Tam Đảo", province_code: int = 25,
+             province_name: str = "Tỉnh Phú Thọ") -> Commune:
+        province, _ = Province.objects.get_or_create(
+            code=province_code,
+            defaults={"name": province_name, "codename": f"p{province_code}",
+                      "division_type": "tỉnh"})
+        commune = Commune.objects.create(
+            code=code, province=province, name=name, codename=f"c{code}", slug=f"c-{code}",
+            division_type="xã", is_active=True)
+        for kind, label in Department.Kind.choices:
+            Department.objects.create(commune=commune, kind=kind, name=str(label))
+        return commune
+
+    return make
+
+
+@pytest.fixture
+def commune(make_commune: Callable[..., Commune]) -> Commune:
+    return make_commune()
+
+
+@pytest.fixture
+def other_commune(make_commune: Callable[..., Commune]) -> Commune:
+    return make_commune(code=15469, name="Xã Yên Định", province_code=38,
+                        province_name="Tỉnh Thanh Hóa")
+
+
+@pytest.fixture
+def make_village(db: Any) -> Callable[..., Village]:
+    def make(commune: Commune, name: str = "Đồng Bả") -> Village:
+        village = Village(commune=commune, name=name)
+        village.refresh_keys()
+        village.save()
+        return village
+
+    return make
+
+
+@pytest.fixture
+def village(commune: Commune, make_village: Callable[..., Village]) -> Village:
+    return make_village(commune)
+
+
+@pytest.fixture
+def make_staff(db: Any) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, commune: Commune | None = None, *, village: Village | None = None,
+             department_kind: str | None = None, province: Province | None = None) -> User:
+        user = User.objects.create_user(
+            username=f"{role}-{next(counter)}", password="pw-Secret-123",
+            kind=User.Kind.STAFF, is_staff=True, full_name=f"Cán bộ {role}")
+        extra: dict[str, Any] = {}
+        if role == Role.PROVINCE_ADMIN:
+            extra["province"] = province or commune.province  # type: ignore[union-attr]
+        else:
+            extra["commune"] = commune
+        if role == Role.SPECIALIST:
+            extra["department"] = Department.objects.get(
+                commune=commune, kind=department_kind or Department.Kind.JUSTICE)
+        if role in (Role.VILLAGE_HEAD, Role.DIGITAL_TEAM):
+            extra["village"] = village
+        Membership.objects.create(user=user, role=role, **extra)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def citizen(db: Any) -> User:
+    return User.objects.create_user(username="0912345678", phone="0912345678",
+                                    password="pw-Secret-123", kind=User.Kind.CITIZEN,
+                                    full_name="Nguyễn Thị Lan")
+
+
+@pytest.fixture
+def make_person(db: Any) -> Callable[..., Person]:
+    def make(commune: Commune, full_name: str = "Nguyễn Văn An", **fields: Any) -> Person:
+        person = Person(commune=commune, full_name=full_name, **fields)
+        person.refresh_keys()
+        person.save()
+        return person
+
+    return make

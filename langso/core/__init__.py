@@ -1,0 +1,1 @@
+"""Core: tenancy, people and roles, permissions, history, clock, notifications, uploads."""

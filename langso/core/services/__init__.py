@@ -1,0 +1,1 @@
+"""Every write of the core app; one module per concern."""

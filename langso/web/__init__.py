@@ -1,0 +1,1 @@
+"""Web base: layout, CSS, public home page and the staff area's navigation."""

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from langso.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("xa/<slug:slug>/", views.commune_home, name="commune_home"),
+    path("can-bo/", views.staff_home, name="staff_home"),
+    path("can-bo/cong-dan/", views.person_list, name="person_list"),
+    path("can-bo/cong-dan/them/", views.person_create, name="person_create"),
+    path("can-bo/cong-dan/<int:pk>/", views.person_detail, name="person_detail"),
+    path("can-bo/cong-dan/<int:pk>/sua/", views.person_edit, name="person_edit"),
+    path("can-bo/thon/", views.village_list, name="village_list"),
+    path("can-bo/thon/<int:pk>/", views.village_edit, name="village_edit"),
+    path("can-bo/nhat-ky/", views.history_list, name="history_list"),
+]
