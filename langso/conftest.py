@@ -1,4 +1,4 @@
-"""Shared fixtures: two communes in two provinces, and a staff account for every role."""
+"""Shared fixtures: two communes in two provinces, staff of every role, a real MQTT broker."""
 
 from collections.abc import Callable
 from typing import Any
@@ -103,3 +103,18 @@ def make_person(db: Any) -> Callable[..., Person]:
         return person
 
     return make
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> Any:
+    """The configured broker (Mosquitto in CI) or, where none answers, an embedded one."""
+    from django.conf import settings
+
+    from langso.core.mqtt_broker import EmbeddedBroker, broker_address, broker_answers
+
+    if broker_answers(*broker_address(settings.MQTT_URL)):
+        yield settings.MQTT_URL
+        return
+    broker = EmbeddedBroker().start()
+    yield broker.url
+    broker.stop()

@@ -87,7 +87,8 @@ TEMPLATES = [
 
 # --- Database: SQLite embedded by default, PostgreSQL in production -------------------
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'langso.sqlite3'}")
+    "default": env.db_url("DATABASE_URL",
+                          default=f"sqlite:///{BASE_DIR / 'var' / 'langso.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the worker writes; IMMEDIATE avoids
@@ -308,6 +309,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        "amqtt": {"level": "WARNING"},
+        "transitions": {"level": "WARNING"},
     },
 }
 

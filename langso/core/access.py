@@ -8,7 +8,7 @@ village heads should only see their own village, its ``village_field``.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -38,9 +38,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 # These roles act for one village of the commune, not the whole commune.
 VILLAGE_SCOPED_ROLES = frozenset({R.VILLAGE_HEAD, R.DIGITAL_TEAM})
-
-M = TypeVar("M", bound=models.Model)
-
 
 @dataclass(frozen=True)
 class Grant:
@@ -134,11 +131,13 @@ def scope_q(model: type[models.Model], user: Any, permission: str) -> Q:
     return allowed
 
 
-def scope(queryset: models.QuerySet[M], user: Any, permission: str) -> models.QuerySet[M]:
+def scope[M: models.Model](queryset: models.QuerySet[M], user: Any,
+                           permission: str) -> models.QuerySet[M]:
     return queryset.filter(scope_q(queryset.model, user, permission))
 
 
-def get_for_user(queryset: models.QuerySet[M], user: Any, permission: str, **lookup: Any) -> M:
+def get_for_user[M: models.Model](queryset: models.QuerySet[M], user: Any, permission: str,
+                                  **lookup: Any) -> M:
     """Fetch one object the user may see; anything else is a 404 (never reveal it exists)."""
     try:
         return scope(queryset, user, permission).get(**lookup)
@@ -182,8 +181,9 @@ def can(user: Any, permission: str, obj: Any = None) -> bool:
 
 
 def require(user: Any, permission: str, obj: Any = None) -> None:
-    from langso.core.errors import PermissionDenied
     from django.utils.translation import gettext as _
+
+    from langso.core.errors import PermissionDenied
 
     if not can(user, permission, obj):
         raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))

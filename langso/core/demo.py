@@ -27,7 +27,7 @@ from langso.core.models import (
 )
 from langso.core.services.geography import commune_activate, geography_import
 
-DEMO_PASSWORD = "langso-demo-2026"
+DEMO_PASSWORD = "langso-demo-2026"  # noqa: S105 - published in README, demo only
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _staff(commune: Commune, spec: DemoCommune, villages: list[Village]) -> None
 def _residents(commune: Commune, spec: DemoCommune, villages: list[Village]) -> None:
     if Person.objects.filter(commune=commune).exists():
         return
-    rng = random.Random(spec.code)  # noqa: S311 - fictional, reproducible demo data
+    rng = random.Random(spec.code)  # fictional, reproducible demo data
     for household_no in range(24):
         village = villages[household_no % len(villages)]
         family = rng.choice(FAMILY)

@@ -14,7 +14,7 @@ def _timed(check):  # type: ignore[no-untyped-def]
     try:
         detail = check()
         ok = True
-    except Exception as exc:  # noqa: BLE001 - any failure makes the component unhealthy
+    except Exception as exc:  # any failure makes the component unhealthy
         detail, ok = f"{type(exc).__name__}: {exc}"[:200], False
     return {"ok": ok, "detail": detail, "ms": round((time.perf_counter() - start) * 1000, 1)}
 

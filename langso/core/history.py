@@ -84,7 +84,7 @@ class ChainProblem:
         return f"{where}{at}: {self.problem}"
 
 
-def history_verify(*, commune_id: int | None | str = "all") -> list[ChainProblem]:
+def history_verify(*, commune_id: int | str | None = "all") -> list[ChainProblem]:
     """Recompute every chain; report edited rows, gaps (deleted rows) and a truncated tail."""
     problems: list[ChainProblem] = []
     chains = HistoryChain.objects.all()

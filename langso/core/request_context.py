@@ -11,7 +11,8 @@ class RequestContext:
     user_id: int | None = None
 
 
-_current: ContextVar[RequestContext] = ContextVar("langso_request", default=RequestContext())
+_EMPTY = RequestContext()
+_current: ContextVar[RequestContext] = ContextVar("langso_request", default=_EMPTY)
 
 
 def current() -> RequestContext:

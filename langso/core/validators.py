@@ -36,14 +36,12 @@ def validate_citizen_id(value: str, *, date_of_birth: date | None = None,
                               code="citizen_id_province")
     gender_century = int(number[3])
     century = 1900 + (gender_century // 2) * 100
-    if date_of_birth is not None:
-        if century + int(number[4:6]) != date_of_birth.year:
-            raise ValidationError(_("Số định danh không khớp với năm sinh."),
-                                  code="citizen_id_birth_year")
-    if sex in ("male", "female"):
-        if (gender_century % 2 == 1) != (sex == "female"):
-            raise ValidationError(_("Số định danh không khớp với giới tính."),
-                                  code="citizen_id_sex")
+    if date_of_birth is not None and century + int(number[4:6]) != date_of_birth.year:
+        raise ValidationError(_("Số định danh không khớp với năm sinh."),
+                              code="citizen_id_birth_year")
+    if sex in ("male", "female") and (gender_century % 2 == 1) != (sex == "female"):
+        raise ValidationError(_("Số định danh không khớp với giới tính."),
+                              code="citizen_id_sex")
     return number
 
 

@@ -28,4 +28,5 @@ __all__ = [
     "Role",
     "Sex",
     "User",
+    "Village",
 ]

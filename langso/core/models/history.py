@@ -25,6 +25,9 @@ class HistoryChain(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
 
+    def __str__(self) -> str:
+        return self.key
+
     @staticmethod
     def key_for(commune_id: int | None) -> str:
         return f"commune:{commune_id}" if commune_id else "global"

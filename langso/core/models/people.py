@@ -127,8 +127,10 @@ class PersonQuerySet(models.QuerySet["Person"]):
         text = (text or "").strip()
         if text.isdigit():
             return self.filter(Q(citizen_id__startswith=text) | Q(phone__startswith=text))
-        for word in fold(text).split():
-            query = query.filter(name_key__contains=word)
+        # Each word of the query must begin a word of the name: "an" finds "An", "Anh",
+        # not "Văn"; "nguyen van a" finds "Nguyễn Văn A" but not "Nguyễn Văn B".
+        for word in fold(text).split()[:6]:
+            query = query.filter(Q(name_key__startswith=word) | Q(name_key__contains=f" {word}"))
         return query
 
 

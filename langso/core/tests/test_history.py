@@ -1,5 +1,7 @@
 """The history is append-only and any edit or deletion is detected by verify_history."""
 
+import itertools
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -22,7 +24,7 @@ def test_events_are_chained_per_commune(events, commune, other_commune):
     ours = list(HistoryEvent.objects.filter(commune=commune).order_by("seq"))
     assert [e.seq for e in ours] == [1, 2, 3, 4, 5]
     assert ours[0].prev_hash == ""
-    assert all(b.prev_hash == a.hash for a, b in zip(ours, ours[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(ours))
     theirs = HistoryEvent.objects.get(commune=other_commune)
     assert theirs.seq == 1 and theirs.actor_label == "Hệ thống"
     assert history_verify() == []
@@ -48,7 +50,7 @@ def _raw(sql, params):
 
 def test_edited_row_is_detected(events):
     table = HistoryEvent._meta.db_table
-    _raw(f"UPDATE {table} SET reason = %s WHERE id = %s", ["sửa lén", events[2].pk])  # noqa: S608
+    _raw(f"UPDATE {table} SET reason = %s WHERE id = %s", ["sửa lén", events[2].pk])
     problems = history_verify()
     assert [(p.seq, p.problem) for p in problems] == [(3, "nội dung đã bị sửa")]
     with pytest.raises(CommandError):
@@ -56,14 +58,14 @@ def test_edited_row_is_detected(events):
 
 
 def test_deleted_middle_row_is_detected(events):
-    _raw(f"DELETE FROM {HistoryEvent._meta.db_table} WHERE id = %s", [events[1].pk])  # noqa: S608
+    _raw(f"DELETE FROM {HistoryEvent._meta.db_table} WHERE id = %s", [events[1].pk])
     problems = {p.problem for p in history_verify()}
     assert "thiếu sự kiện (đã bị xóa)" in problems
     assert "liên kết với sự kiện trước bị sai" in problems
 
 
 def test_deleted_last_row_is_detected(events):
-    _raw(f"DELETE FROM {HistoryEvent._meta.db_table} WHERE id = %s", [events[4].pk])  # noqa: S608
+    _raw(f"DELETE FROM {HistoryEvent._meta.db_table} WHERE id = %s", [events[4].pk])
     assert [p.seq for p in history_verify()] == [5]
 
 
@@ -71,7 +73,7 @@ def test_rehashed_forgery_is_still_detected_by_the_next_link(events):
     forged = HistoryEvent.objects.get(pk=events[1].pk)
     forged.reason = "đã giả mạo"
     new_hash = forged.compute_hash()
-    _raw(f"UPDATE {HistoryEvent._meta.db_table} SET reason = %s, hash = %s WHERE id = %s",  # noqa: S608
+    _raw(f"UPDATE {HistoryEvent._meta.db_table} SET reason = %s, hash = %s WHERE id = %s",
          ["đã giả mạo", new_hash, forged.pk])
     assert [(p.seq, p.problem) for p in history_verify()] == [
         (3, "liên kết với sự kiện trước bị sai")]

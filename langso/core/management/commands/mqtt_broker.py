@@ -1,0 +1,20 @@
+"""Run the embedded MQTT broker on MQTT_URL's host and port until interrupted."""
+
+import asyncio
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from langso.core.mqtt_broker import broker_address, serve_forever
+
+
+class Command(BaseCommand):
+    help = "Chạy MQTT broker nhúng (amqtt) cho máy phát triển không có Mosquitto."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = broker_address()
+        self.stdout.write(f"MQTT broker nhúng tại {host}:{port}")
+        try:
+            asyncio.run(serve_forever(host, port))
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,28 @@
+"""/healthz reports the database, the task queue and a real MQTT session."""
+
+import socket
+
+from django.test import override_settings
+
+
+def test_healthz_reports_every_component_up(client, db, mqtt_url):
+    with override_settings(MQTT_URL=mqtt_url):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert set(body["components"]) == {"database", "task_queue", "mqtt"}
+    assert all(c["ok"] for c in body["components"].values())
+
+
+def test_healthz_is_503_when_the_broker_is_down(client, db):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free_port = s.getsockname()[1]
+    with override_settings(MQTT_URL=f"mqtt://127.0.0.1:{free_port}"):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["ok"] is False
+    assert body["components"]["mqtt"]["ok"] is False
+    assert body["components"]["database"]["ok"] is True
