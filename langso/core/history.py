@@ -18,6 +18,15 @@ def _commune_of(obj: models.Model) -> Commune | None:
     return getattr(obj, "commune", None)
 
 
+def _object_repr(obj: models.Model) -> str:
+    """How the event names its object. Records about people are named by kind and number
+    only: the log is append-only, so personal data written into it could never be erased
+    (Law 91/2025/QH15, right to deletion) and would show to every auditor."""
+    if getattr(obj, "personal_data", False):
+        return f"{obj._meta.verbose_name} #{obj.pk}"[:255]
+    return str(obj)[:255]
+
+
 def _label(actor: Any) -> str:
     if actor is None:
         return "Hệ thống"
@@ -55,7 +64,7 @@ def history_record(
         actor_label=_label(actor),
         content_type=ContentType.objects.get_for_model(obj),
         object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
+        object_repr=_object_repr(obj),
         action=action,
         from_state=str(from_state or ""),
         to_state=str(to_state or ""),

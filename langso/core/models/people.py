@@ -157,6 +157,7 @@ class Person(models.Model):
 
     tenant_field = "commune"
     village_field = "village"
+    personal_data = True
 
     objects = PersonQuerySet.as_manager()
 
@@ -189,6 +190,7 @@ class Household(models.Model):
 
     tenant_field = "commune"
     village_field = "village"
+    personal_data = True
 
     class Meta:
         ordering = ["village", "address"]
