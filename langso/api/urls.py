@@ -1,11 +1,11 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from langso.api import views
 
 app_name = "api"
 urlpatterns = [
-    path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("communes/", views.PublicCommuneList.as_view(), name="commune_list"),
     path("me/communes/", views.MyCommuneList.as_view(), name="my_communes"),

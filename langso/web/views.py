@@ -87,7 +87,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     commune = communes[0]
     villages = access.scope(Village.objects.filter(commune=commune), request.user,
                             "people.manage")
-    form = PersonForm(request.POST or None, villages=villages)
+    form = PersonForm(request.POST if request.method == "POST" else None, villages=villages)
     if request.method == "POST" and form.is_valid():
         try:
             person = people_services.person_create(actor=request.user, commune=commune,
@@ -120,7 +120,8 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     villages = access.scope(Village.objects.filter(commune=person.commune_id), request.user,
                             "people.manage")
     initial = {f: getattr(person, f) for f in people_services.PERSON_FIELDS}
-    form = PersonForm(request.POST or None, initial=initial, villages=villages)
+    form = PersonForm(request.POST if request.method == "POST" else None, initial=initial,
+                      villages=villages)
     if request.method == "POST" and form.is_valid():
         try:
             people_services.person_update(actor=request.user, person=person,
@@ -141,7 +142,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def village_list(request: HttpRequest) -> HttpResponse:
     villages = selectors.village_list_for_user(user=request.user)
     manageable = list(access.communes_for(request.user, "village.manage"))
-    form = VillageForm(request.POST or None)
+    form = VillageForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if not manageable:
@@ -167,7 +168,8 @@ def village_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def village_edit(request: HttpRequest, pk: int) -> HttpResponse:
     village = access.get_for_user(Village.objects.all(), request.user, "village.manage", pk=pk)
-    form = VillageForm(request.POST or None, initial={"name": village.name, "kind": village.kind})
+    form = VillageForm(request.POST if request.method == "POST" else None,
+                       initial={"name": village.name, "kind": village.kind})
     if request.method == "POST" and form.is_valid():
         try:
             geography_services.village_rename(actor=request.user, village=village,
