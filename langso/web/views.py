@@ -18,6 +18,18 @@ from langso.core.services import people as people_services
 from langso.web.forms import PersonForm, VillageForm
 
 
+# Each public module (one-stop shop, field reports, bulletins, directory) adds its tile
+# here: (url name taking the commune slug, title, one-line summary).
+PUBLIC_SERVICES: list[tuple[str, Any, Any]] = []
+
+
+def public_services(commune: Any) -> list[dict[str, Any]]:
+    from django.urls import reverse
+
+    return [{"url": reverse(name, kwargs={"slug": commune.slug}), "title": title,
+             "summary": summary} for name, title, summary in PUBLIC_SERVICES]
+
+
 def _home(request: HttpRequest, slug: str | None) -> HttpResponse:
     commune = selectors.commune_for_public(slug=slug)
     if slug and commune is None:
@@ -27,8 +39,10 @@ def _home(request: HttpRequest, slug: str | None) -> HttpResponse:
     if commune:
         others = list(selectors.Commune.objects.active().exclude(pk=commune.pk)
                       .only("name", "slug")[:20])
-    return render(request, "web/home.html",
-                  {"commune": commune, "villages": villages, "other_communes": others})
+    return render(request, "web/home.html", {
+        "commune": commune, "villages": villages, "other_communes": others,
+        "services": public_services(commune) if commune else [],
+    })
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -21,7 +21,7 @@ def test_home_page_is_vietnamese_and_shows_the_commune_without_javascript(client
     assert response.status_code == 200
     assert '<html lang="vi">' in html
     assert commune.name in html and "Đồng Bả" in html
-    assert "Dịch vụ công" in html
+    assert "Liên hệ" in html
     assert "<script" not in html
 
 
