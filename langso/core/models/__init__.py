@@ -1,7 +1,14 @@
 """Core models, one module per concern; import them from here."""
 
+from langso.core.models.background import PeriodicRun
 from langso.core.models.geography import Commune, Department, Province, Village
 from langso.core.models.history import HistoryChain, HistoryEvent, HistoryIsAppendOnly
+from langso.core.models.notifications import (
+    Channel,
+    Delivery,
+    Notification,
+    NotificationPreference,
+)
 from langso.core.models.people import (
     Household,
     HouseholdMember,
@@ -14,7 +21,9 @@ from langso.core.models.people import (
 )
 
 __all__ = [
+    "Channel",
     "Commune",
+    "Delivery",
     "Department",
     "HistoryChain",
     "HistoryEvent",
@@ -22,6 +31,9 @@ __all__ = [
     "Household",
     "HouseholdMember",
     "Membership",
+    "Notification",
+    "NotificationPreference",
+    "PeriodicRun",
     "Person",
     "Province",
     "Relation",
