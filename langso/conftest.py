@@ -118,3 +118,7 @@ def mqtt_url() -> Any:
     broker = EmbeddedBroker().start()
     yield broker.url
     broker.stop()
+
+
+# Real local SMTP and HTTP-gateway servers (langso/testing/servers.py).
+from langso.testing.servers import gateway_server, smtp_server  # noqa: E402, F401

@@ -245,6 +245,16 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 ZALO_ZNS_URL = env.str("ZALO_ZNS_URL", default="")
 ZALO_ZNS_ACCESS_TOKEN = env.str("ZALO_ZNS_ACCESS_TOKEN", default="")
+# Notifications (docs/notifications.md). SMS: SpeedSMS-format gateway, brandname sender and
+# sms_type (3 = brandname). ZNS: our template name=Zalo template id, "default" takes
+# {title, content}: ZALO_ZNS_TEMPLATES=default=123456,dossier_status=234567
+SMS_SENDER = env.str("SMS_SENDER", default="")
+SMS_TYPE = env.int("SMS_TYPE", default=3)
+ZALO_ZNS_TEMPLATES = env.dict("ZALO_ZNS_TEMPLATES", default={})
+GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=15.0)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

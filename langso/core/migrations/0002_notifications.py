@@ -20,6 +20,8 @@ class Migration(migrations.Migration):
                 ('template', models.CharField(max_length=64, verbose_name='mẫu')),
                 ('subject', models.CharField(max_length=200, verbose_name='tiêu đề')),
                 ('body', models.TextField(verbose_name='nội dung')),
+                ('short_body', models.CharField(blank=True, max_length=700, verbose_name='nội dung ngắn')),
+                ('params', models.JSONField(blank=True, default=dict)),
                 ('url', models.CharField(blank=True, max_length=300, verbose_name='đường dẫn')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='thời điểm')),
                 ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='đã đọc lúc')),

@@ -41,6 +41,10 @@ class Notification(models.Model):
     template = models.CharField(_("mẫu"), max_length=64)
     subject = models.CharField(_("tiêu đề"), max_length=200)
     body = models.TextField(_("nội dung"))
+    # The one-paragraph form for SMS and Zalo, rendered with the rest.
+    short_body = models.CharField(_("nội dung ngắn"), max_length=700, blank=True)
+    # Scalar values of the template context, for Zalo ZNS templates that take parameters.
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("đường dẫn"), max_length=300, blank=True)
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+")

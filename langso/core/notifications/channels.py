@@ -28,7 +28,11 @@ SMS = "sms"
 ZALO = "zalo"
 CHANNEL_NAMES = (EMAIL, SMS, ZALO)
 
-HTTP_TIMEOUT = (5, 15)  # connect, read (seconds)
+
+def _timeout() -> tuple[float, float]:
+    """(connect, read) seconds for gateway calls."""
+    read = float(getattr(settings, "GATEWAY_TIMEOUT_SECONDS", 15.0))
+    return (min(5.0, read), read)
 
 
 class DeliveryError(Exception):
@@ -97,7 +101,7 @@ def _post_json(url: str, *, payload: dict[str, Any], headers: dict[str, str] | N
         raise DeliveryError("gateway URL is not configured", transient=False)
     try:
         response = requests.post(url, json=payload, headers=headers, auth=auth,
-                                 timeout=HTTP_TIMEOUT)
+                                 timeout=_timeout())
     except requests.Timeout as exc:
         raise DeliveryError(f"gateway timeout: {exc}", transient=True) from exc
     except requests.RequestException as exc:
@@ -140,8 +144,8 @@ class SmsChannel:
         payload = {
             "to": [phone],
             "content": sms_text(body)[:612],  # at most 4 concatenated segments
-            "sms_type": getattr(settings, "SMS_TYPE", 3),
-            "sender": getattr(settings, "SMS_SENDER", ""),
+            "sms_type": settings.SMS_TYPE,
+            "sender": settings.SMS_SENDER,
         }
         answer = _post_json(settings.SMS_GATEWAY_URL, payload=payload, auth=(token, "x"))
         if answer.get("status") != "success":
@@ -175,7 +179,7 @@ class ZaloZnsChannel:
         token = settings.ZALO_ZNS_ACCESS_TOKEN
         if not token:
             raise DeliveryError("ZALO_ZNS_ACCESS_TOKEN is not configured", transient=False)
-        templates: dict[str, str] = getattr(settings, "ZALO_ZNS_TEMPLATES", {}) or {}
+        templates: dict[str, str] = settings.ZALO_ZNS_TEMPLATES or {}
         if template and template in templates:
             template_id = templates[template]
             template_data = {k: str(v)[:400] for k, v in (data or {}).items()}

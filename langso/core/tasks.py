@@ -1,0 +1,16 @@
+"""Periodic housekeeping of the core app (found by the worker's scheduler autodiscovery)."""
+
+from datetime import time, timedelta
+
+from django.tasks import task
+
+from langso.core.notifications import services as notification_services
+from langso.core.scheduler import periodic
+from langso.core.services.background import background_prune
+
+
+@periodic(every=timedelta(days=1), at=time(2, 30))
+@task
+def prune_old_records() -> dict[str, int]:
+    """Nightly: old task results, periodic-run rows, old notifications, stuck deliveries."""
+    return {**background_prune(), **notification_services.notifications_prune()}
