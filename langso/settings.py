@@ -255,6 +255,9 @@ GATEWAY_TIMEOUT_SECONDS = env.float("GATEWAY_TIMEOUT_SECONDS", default=15.0)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
 TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
+# Public address of this installation (https://langso.example.gov.vn), for links in
+# e-mail and SMS; without it messages carry the path only.
+SITE_URL = env.str("SITE_URL", default="")
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("langso.web.urls")),
     path("tai-khoan/", include(accounts_patterns)),
     path("api/v1/", include("langso.api.urls")),
+    path("thong-bao/", include("langso.core.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("quan-tri/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),

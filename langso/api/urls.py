@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from langso.api import views
+from langso.core.notifications import api as notifications_api
 
 app_name = "api"
 urlpatterns = [
@@ -14,4 +15,11 @@ urlpatterns = [
     path("people/<int:pk>/", views.PersonDetail.as_view(), name="person_detail"),
     path("people/<int:pk>/history/", views.PersonHistory.as_view(), name="person_history"),
     path("history/", views.HistoryList.as_view(), name="history_list"),
+    path("notifications/", notifications_api.NotificationList.as_view(),
+         name="notification_list"),
+    path("notifications/mark-read/", notifications_api.NotificationMarkRead.as_view(),
+         name="notification_mark_read"),
+    path("notifications/preferences/",
+         notifications_api.NotificationPreferenceDetail.as_view(),
+         name="notification_preferences"),
 ]

@@ -29,7 +29,9 @@ class Rendered:
 @cache
 def _engine() -> Engine:
     # Plain text: autoescape off, or "Nguyễn & Con" would arrive as "Nguyễn &amp; Con".
-    return Engine(app_dirs=True, autoescape=False)
+    from django.template.backends.django import get_installed_libraries
+
+    return Engine(app_dirs=True, autoescape=False, libraries=get_installed_libraries())
 
 
 def template_exists(name: str) -> bool:

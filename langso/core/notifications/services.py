@@ -91,6 +91,16 @@ def _display_name(user: User | None, person: Person | None) -> str:
     return str(user) if user else ""
 
 
+def _site_path(url: Any) -> str:
+    """Only a path on this site may become a link: never another host or a javascript: URL."""
+    text = str(url or "").strip()
+    if not text.startswith("/") or text.startswith("//") or "\\" in text or len(text) > 300:
+        return ""
+    if any(ord(c) < 33 for c in text):
+        return ""
+    return text
+
+
 def _scalar_params(context: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in context.items()
             if isinstance(k, str) and isinstance(v, str | int | float | bool)
@@ -117,16 +127,19 @@ def notify(*, recipient: User | Person, template: str, context: dict[str, Any],
     if unknown:
         raise ValueError(f"Unknown channels: {sorted(unknown)}")
     pref = preference_for(user=user, person=person)
-    url = str(context.get("url") or "")
+    url = _site_path(context.get("url"))
+    site = str(getattr(settings, "SITE_URL", "") or "").rstrip("/")
     full_context = {**context, "commune_name": commune.name,
-                    "name": context.get("name") or _display_name(user, person), "url": url}
+                    "name": context.get("name") or _display_name(user, person),
+                    # Messages leave the site: they carry the full address when it is known.
+                    "url": f"{site}{url}" if url else ""}
     rendered = render_message(template, full_context, language=pref.language)
 
     with transaction.atomic():
         notification = Notification.objects.create(
             commune=commune, user=user, person=person, template=template,
             subject=rendered.subject, body=rendered.body, short_body=rendered.short[:700],
-            params=_scalar_params(full_context), url=url[:300], actor=actor, created_at=now)
+            params=_scalar_params(full_context), url=url, actor=actor, created_at=now)
         quiet_until = _quiet_until(pref, now)
         for channel in CHANNEL_ORDER:
             if channel not in requested or not pref.wants(channel):
