@@ -376,3 +376,16 @@ def test_connection_is_usable_after_worker_tests(db):
     with connection.cursor() as cursor:
         cursor.execute("select 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_worker_command_runs_the_rq_worker_when_the_backend_is_rq(db, rq_backend):
+    # Given a task waiting in Redis
+    result = flaky_probe.using(queue_name=rq_backend).enqueue("q")
+
+    # When the worker command runs through once
+    call_command("worker", "--batch", "--no-scheduler", verbosity=0)
+
+    # Then RQ ran it (in a forked work horse: the result is read back from Redis)
+    result.refresh()
+    assert result.status == "SUCCESSFUL"
+    assert result.return_value == "done:q"

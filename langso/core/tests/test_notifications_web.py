@@ -290,3 +290,13 @@ def test_notification_ids_are_not_readable_across_users(world):
     body = client_for(world["citizen"]).get(API_LIST).content.decode()
     assert str(theirs.subject) not in body
     assert Notification.objects.filter(user=world["citizen"]).count() == 2
+
+
+def test_every_page_header_links_to_the_inbox_with_the_unread_count(world):
+    body = client_for(world["citizen"]).get("/tai-khoan/tai-khoan/").content.decode()
+    assert f'<a href="{INBOX}">Thông báo (2)</a>' in body
+
+
+def test_anonymous_pages_have_no_inbox_link(db):
+    body = Client().get("/").content.decode()
+    assert INBOX not in body

@@ -76,8 +76,10 @@ class Command(BaseCommand):
         if options["batch"]:
             if scheduler:
                 scheduler.tick()
-            self._work(backend, queues=queues, worker_id=worker_id, options=options)
+            self._work(backend, queues=queues, worker_id=worker_id,
+                       options={**options, "threaded": False})
             return
+        options = {**options, "threaded": scheduler is not None}
         sched.run_with_scheduler(
             lambda: self._work(backend, queues=queues, worker_id=worker_id, options=options),
             scheduler=scheduler, interval=options["scheduler_interval"])
@@ -123,10 +125,12 @@ class Command(BaseCommand):
         from django_tasks_rq import Job
         from rq.worker import SimpleWorker
 
-        # SimpleWorker runs each job in this process: forking a process that also runs the
-        # scheduler thread can deadlock the child on a lock the thread held.
-        worker = django_rq.get_worker(*queues, job_class=Job, worker_class=SimpleWorker,
-                                      name=options["worker_id"] or None)
+        # Beside the scheduler thread, SimpleWorker runs each job in this process: forking a
+        # multi-threaded process can deadlock the child on a lock another thread held.
+        # Without the thread, RQ's usual fork-per-job worker (or settings.RQ WORKER_CLASS).
+        worker = django_rq.get_worker(
+            *queues, job_class=Job, name=options["worker_id"] or None,
+            worker_class=SimpleWorker if options.get("threaded") else None)
         reset_db_connections()
         # with_scheduler: RQ moves deferred jobs (run_after, retries) to the queue when due.
         worker.work(burst=options["batch"], with_scheduler=True,
