@@ -67,7 +67,9 @@ class ReceivedMail:
         if part.is_multipart():
             part = next(p for p in part.walk() if p.get_content_type() == "text/plain")
         payload = part.get_payload(decode=True)
-        return payload.decode(part.get_content_charset() or "utf-8") if payload else ""
+        if not isinstance(payload, bytes):
+            return ""
+        return payload.decode(part.get_content_charset() or "utf-8")
 
 
 @dataclass
@@ -145,7 +147,7 @@ class GatewayServer:
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def answer(self, status: int = 200, body: Any = None, *, delay: float = 0.0,
                raw: bytes | None = None) -> None:

@@ -1,6 +1,6 @@
 """Inbox API: the signed-in user's notifications, marking them read, channel choices."""
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -8,9 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from langso.core.models import Notification, NotificationPreference
+from langso.core.models import Notification, NotificationPreference, User
 from langso.core.notifications import selectors, services
 from langso.core.notifications.forms import MAX_IDS
+
+
+def _me(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated is the default permission
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -67,7 +71,7 @@ class NotificationList(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         unread = self.request.query_params.get("unread") in ("1", "true")
-        return selectors.inbox_for(user=self.request.user, unread_only=unread)
+        return selectors.inbox_for(user=_me(self.request), unread_only=unread)
 
 
 class NotificationMarkRead(APIView):
@@ -79,9 +83,9 @@ class NotificationMarkRead(APIView):
         data = NotificationMarkReadInput(data=request.data)
         data.is_valid(raise_exception=True)
         ids = None if data.validated_data.get("all") else data.validated_data["ids"]
-        updated = services.notification_mark_read(actor=request.user, ids=ids)
+        updated = services.notification_mark_read(actor=_me(request), ids=ids)
         return Response({"updated": updated,
-                         "unread": selectors.unread_count(user=request.user)})
+                         "unread": selectors.unread_count(user=_me(request))})
 
 
 class NotificationPreferenceDetail(APIView):
@@ -89,12 +93,12 @@ class NotificationPreferenceDetail(APIView):
 
     @extend_schema(responses=NotificationPreferenceIO)
     def get(self, request: Request) -> Response:
-        pref = selectors.preference_of(user=request.user)
+        pref = selectors.preference_of(user=_me(request))
         return Response(NotificationPreferenceIO(pref).data)
 
     @extend_schema(request=NotificationPreferenceIO, responses=NotificationPreferenceIO)
     def put(self, request: Request) -> Response:
         data = NotificationPreferenceIO(data=request.data)
         data.is_valid(raise_exception=True)
-        pref = services.preference_update(actor=request.user, **data.validated_data)
+        pref = services.preference_update(actor=_me(request), **data.validated_data)
         return Response(NotificationPreferenceIO(pref).data)

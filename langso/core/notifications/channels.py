@@ -199,7 +199,7 @@ class ZaloZnsChannel:
         error = answer.get("error")
         if error != 0:
             try:
-                code = int(error)
+                code = int(error)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 code = -100
             raise DeliveryError(f"Zalo ZNS error {error}: {answer.get('message', '')}",

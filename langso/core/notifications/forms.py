@@ -39,7 +39,7 @@ class MarkReadForm(forms.Form):
     all = forms.ChoiceField(choices=[("", ""), ("1", "1")], required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         data["all"] = data.get("all") == "1"
         if not data.get("ids") and not data["all"] and not self.errors:
             raise forms.ValidationError(_("Chọn ít nhất một thông báo."))

@@ -7,6 +7,7 @@ the subject when missing). They are rendered without HTML escaping, in the recip
 language: Vietnamese msgids, English from the translation catalogue.
 """
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -54,10 +55,9 @@ def render_message(name: str, context: dict[str, Any], *, language: str = "vi") 
         subject = " ".join(engine.get_template(f"{PREFIX}{name}.subject.txt")
                            .render(_context(context)).split())
         body = engine.get_template(f"{PREFIX}{name}.txt").render(_context(context)).strip()
-        try:
+        short: str = subject
+        with contextlib.suppress(TemplateDoesNotExist):
             short = engine.get_template(f"{PREFIX}{name}.sms.txt").render(_context(context))
-        except TemplateDoesNotExist:
-            short = subject
     return Rendered(subject=subject[:200], body=body, short=" ".join(short.split()))
 
 

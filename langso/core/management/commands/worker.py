@@ -130,7 +130,7 @@ class Command(BaseCommand):
         # Without the thread, RQ's usual fork-per-job worker (or settings.RQ WORKER_CLASS).
         worker = django_rq.get_worker(
             *queues, job_class=Job, name=options["worker_id"] or None,
-            worker_class=SimpleWorker if options.get("threaded") else None)
+            worker_class=SimpleWorker if options.get("threaded") else None)  # type: ignore[arg-type]
         reset_db_connections()
         # with_scheduler: RQ moves deferred jobs (run_after, retries) to the queue when due.
         worker.work(burst=options["batch"], with_scheduler=True,
