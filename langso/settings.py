@@ -186,10 +186,34 @@ if env.str("MEDIA_STORAGE", default="filesystem") == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
+            # Presigned download links (docs/uploads.md): SigV4, which MinIO and AWS expect.
+            "signature_version": env.str("S3_SIGNATURE_VERSION", default="s3v4"),
         },
     }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Stored files are private (served only through the access layer): not world-readable.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# --- Uploads: one pipeline for every file a user sends (docs/uploads.md) ---------------
+_MB = 1024 * 1024
+UPLOAD_MAX_BYTES = {
+    "photo": env.int("UPLOAD_MAX_PHOTO_MB", default=15) * _MB,
+    "document": env.int("UPLOAD_MAX_DOCUMENT_MB", default=20) * _MB,
+    "audio": env.int("UPLOAD_MAX_AUDIO_MB", default=30) * _MB,
+}
+# Most pixels decoded into memory for one image (large JPEGs are first decoded at 1/2-1/8
+# scale, so 108 MP phone photos pass); anything bigger is refused as a decompression bomb.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
+UPLOAD_IMAGE_MAX_DIMENSION = env.int("UPLOAD_IMAGE_MAX_DIMENSION", default=2560)
+UPLOAD_IMAGE_QUALITY = env.int("UPLOAD_IMAGE_QUALITY", default=82)
+# What one user without a role in the commune may store per 24 hours (disk-filling guard).
+UPLOAD_DAILY_MB_PER_USER = env.int("UPLOAD_DAILY_MB_PER_USER", default=200)
+# S3: lifetime of the presigned download link. UPLOAD_S3_PROXY=1 streams files through
+# Django instead, for an S3 endpoint that browsers cannot reach.
+UPLOAD_URL_EXPIRY_SECONDS = env.int("UPLOAD_URL_EXPIRY_SECONDS", default=60)
+UPLOAD_S3_PROXY = env.bool("UPLOAD_S3_PROXY", default=False)
 
 # --- Background work: django.tasks ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -283,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" field; each choice set gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "StoredFileKindEnum": "langso.core.models.uploads.StoredFileKind",
+        "VillageKindEnum": "langso.core.models.geography.Village.Kind",
+    },
 }
 
 # --- Security (check --deploy clean when DEBUG is off) ------------------------------------

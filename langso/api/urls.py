@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from langso.api import views
+from langso.api import uploads, views
 from langso.core.notifications import api as notifications_api
 
 app_name = "api"
@@ -15,6 +15,10 @@ urlpatterns = [
     path("people/<int:pk>/", views.PersonDetail.as_view(), name="person_detail"),
     path("people/<int:pk>/history/", views.PersonHistory.as_view(), name="person_history"),
     path("history/", views.HistoryList.as_view(), name="history_list"),
+    path("uploads/", uploads.UploadCreate.as_view(), name="upload_create"),
+    path("uploads/<uuid:public_id>/", uploads.UploadDetail.as_view(), name="upload_detail"),
+    path("uploads/<uuid:public_id>/content/", uploads.UploadContent.as_view(),
+         name="upload_content"),
     path("notifications/", notifications_api.NotificationList.as_view(),
          name="notification_list"),
     path("notifications/mark-read/", notifications_api.NotificationMarkRead.as_view(),

@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                R.PROVINCE_ADMIN}),
     "notification.send": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER,
                                     R.SPECIALIST, R.CLERK, R.COMMUNE_ADMIN}),
+    # Any file sent to the commune, by its id (the uploader always sees their own). Village
+    # heads see files through the record that holds them (a field report of their village).
+    "upload.view": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.SPECIALIST,
+                              R.CLERK, R.COMMUNE_ADMIN}),
 }
 # These roles act for one village of the commune, not the whole commune.
 VILLAGE_SCOPED_ROLES = frozenset({R.VILLAGE_HEAD, R.DIGITAL_TEAM})

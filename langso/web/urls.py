@@ -1,6 +1,6 @@
 from django.urls import path
 
-from langso.web import views
+from langso.web import uploads, views
 
 app_name = "web"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("can-bo/thon/", views.village_list, name="village_list"),
     path("can-bo/thon/<int:pk>/", views.village_edit, name="village_edit"),
     path("can-bo/nhat-ky/", views.history_list, name="history_list"),
+    path("tep/<uuid:public_id>/", uploads.stored_file, name="stored_file"),
 ]

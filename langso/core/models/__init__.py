@@ -19,6 +19,7 @@ from langso.core.models.people import (
     Sex,
     User,
 )
+from langso.core.models.uploads import StoredFile, StoredFileKind
 
 __all__ = [
     "Channel",
@@ -39,6 +40,8 @@ __all__ = [
     "Relation",
     "Role",
     "Sex",
+    "StoredFile",
+    "StoredFileKind",
     "User",
     "Village",
 ]
