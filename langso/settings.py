@@ -310,6 +310,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "kind" field; each choice set gets its own enum name.
     "ENUM_NAME_OVERRIDES": {
         "StoredFileKindEnum": "langso.core.models.uploads.StoredFileKind",
+        "CalendarOverrideKindEnum": "langso.core.models.calendar.CalendarOverride.Kind",
         "VillageKindEnum": "langso.core.models.geography.Village.Kind",
     },
 }

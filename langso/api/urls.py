@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from langso.api import uploads, views
+from langso.api import calendar, uploads, views
 from langso.core.notifications import api as notifications_api
 
 app_name = "api"
@@ -15,6 +15,15 @@ urlpatterns = [
     path("people/<int:pk>/", views.PersonDetail.as_view(), name="person_detail"),
     path("people/<int:pk>/history/", views.PersonHistory.as_view(), name="person_history"),
     path("history/", views.HistoryList.as_view(), name="history_list"),
+    path("calendar/overrides/", calendar.CalendarOverrideCreate.as_view(),
+         name="calendar_override_create"),
+    path("calendar/overrides/<int:pk>/", calendar.CalendarOverrideDetail.as_view(),
+         name="calendar_override_detail"),
+    path("calendar/<int:commune_id>/", calendar.WorkingCalendar.as_view(), name="calendar"),
+    path("calendar/<int:commune_id>/office-hours/", calendar.CalendarOfficeHours.as_view(),
+         name="calendar_office_hours"),
+    path("calendar/<int:commune_id>/deadline/", calendar.DeadlineCalculator.as_view(),
+         name="calendar_deadline"),
     path("uploads/", uploads.UploadCreate.as_view(), name="upload_create"),
     path("uploads/<uuid:public_id>/", uploads.UploadDetail.as_view(), name="upload_detail"),
     path("uploads/<uuid:public_id>/content/", uploads.UploadContent.as_view(),

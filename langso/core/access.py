@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "commune.manage": frozenset({R.CHAIRMAN, R.COMMUNE_ADMIN, R.PROVINCE_ADMIN}),
     "calendar.manage": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.COMMUNE_ADMIN,
                                   R.PROVINCE_ADMIN}),
+    # The government's swapped days apply to every commune of the installation.
+    "calendar.national": frozenset({R.PROVINCE_ADMIN}),
     "village.view": frozenset(R.values),
     "village.manage": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.COMMUNE_ADMIN}),
     "people.view": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.SPECIALIST,

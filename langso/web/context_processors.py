@@ -14,6 +14,7 @@ STAFF_NAV = [
     ("people.view", "web:person_list", _("Công dân")),
     ("village.view", "web:village_list", _("Thôn, tổ dân phố")),
     ("history.view", "web:history_list", _("Nhật ký")),
+    ("calendar.manage", "web:calendar", _("Lịch làm việc")),
     ("commune.view", "notifications:inbox", _("Thông báo")),
 ]
 

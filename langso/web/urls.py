@@ -1,6 +1,6 @@
 from django.urls import path
 
-from langso.web import uploads, views
+from langso.web import calendar_views, uploads, views
 
 app_name = "web"
 urlpatterns = [
@@ -14,5 +14,10 @@ urlpatterns = [
     path("can-bo/thon/", views.village_list, name="village_list"),
     path("can-bo/thon/<int:pk>/", views.village_edit, name="village_edit"),
     path("can-bo/nhat-ky/", views.history_list, name="history_list"),
+    path("can-bo/lich-lam-viec/", calendar_views.calendar_view, name="calendar"),
+    path("can-bo/lich-lam-viec/gio-lam-viec/", calendar_views.office_hours_edit,
+         name="calendar_hours"),
+    path("can-bo/lich-lam-viec/dieu-chinh/<int:pk>/xoa/", calendar_views.override_delete,
+         name="calendar_override_delete"),
     path("tep/<uuid:public_id>/", uploads.stored_file, name="stored_file"),
 ]

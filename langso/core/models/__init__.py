@@ -1,6 +1,7 @@
 """Core models, one module per concern; import them from here."""
 
 from langso.core.models.background import PeriodicRun
+from langso.core.models.calendar import CalendarOverride, OfficeHours
 from langso.core.models.geography import Commune, Department, Province, Village
 from langso.core.models.history import HistoryChain, HistoryEvent, HistoryIsAppendOnly
 from langso.core.models.notifications import (
@@ -22,6 +23,7 @@ from langso.core.models.people import (
 from langso.core.models.uploads import StoredFile, StoredFileKind
 
 __all__ = [
+    "CalendarOverride",
     "Channel",
     "Commune",
     "Delivery",
@@ -34,6 +36,7 @@ __all__ = [
     "Membership",
     "Notification",
     "NotificationPreference",
+    "OfficeHours",
     "PeriodicRun",
     "Person",
     "Province",
