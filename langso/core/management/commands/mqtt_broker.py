@@ -1,6 +1,7 @@
 """Run the embedded MQTT broker on MQTT_URL's host and port until interrupted."""
 
 import asyncio
+import contextlib
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -14,7 +15,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = broker_address()
         self.stdout.write(f"MQTT broker nhúng tại {host}:{port}")
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(host, port))
-        except KeyboardInterrupt:
-            pass
