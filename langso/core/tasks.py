@@ -14,3 +14,12 @@ from langso.core.services.background import background_prune
 def prune_old_records() -> dict[str, int]:
     """Nightly: old task results, periodic-run rows, old notifications, stuck deliveries."""
     return {**background_prune(), **notification_services.notifications_prune()}
+
+
+@periodic(every=timedelta(days=1), at=time(3, 0))
+@task
+def sweep_orphan_uploads() -> int:
+    """Nightly: remove stored files whose record was rolled back (see docs/uploads.md)."""
+    from langso.core.uploads.services import upload_sweep_orphans
+
+    return len(upload_sweep_orphans())

@@ -1,4 +1,4 @@
-"""Remove stored files that no record points to (run daily, e.g. from cron)."""
+"""Remove stored files that no record points to (the worker also runs this nightly)."""
 
 from typing import Any
 
