@@ -7,6 +7,7 @@ New routes are covered automatically; a route whose parameters the walker cannot
 ``test_every_route_is_walked`` until a filler is added below.
 """
 
+import datetime
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -14,12 +15,17 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from langso.core import access
 from langso.core.history import history_record
 from langso.core.models import HistoryEvent, Person, Role
+from langso.core.notifications import notify
+from langso.core.services import calendar as calendar_services
 from langso.core.services import people as people_services
+from langso.core.tests import upload_samples
+from langso.core.uploads.services import upload_store
 from langso.testing.urlwalk import Route, iter_routes
 
 # Routes whose output cannot depend on tenant data.
@@ -48,6 +54,19 @@ def world(commune, other_commune, make_village, make_person, make_staff):
                                                    address="Số 9 Qxzb")
     history_record(obj=b_people[0], action="test", actor=admin_b, reason="lý do Qxzb")
     history_record(obj=a_people[0], action="test", actor=admin_a, reason="lý do Qxzh")
+    # One record of every other tenant model per commune, so their routes are walked too.
+    # Tokens: Qxzu an upload (uploader and upload.view only), Qxzn a notification
+    # (its recipient only), Qxzb anything of commune B.
+    for owner, target, tokens in ((admin_a, commune, ("Qxzu", "Qxzn", "")),
+                                  (admin_b, other_commune, ("Qxzb",) * 3)):
+        upload_store(actor=owner, commune=target, kind="document",
+                     file=SimpleUploadedFile(f"don-{tokens[0]}.pdf", upload_samples.pdf(),
+                                             content_type="application/pdf"))
+        notify(recipient=owner, template="generic", commune=target,
+               context={"title": f"Tin {tokens[1]}", "message": f"Nội dung {tokens[1]}"})
+        calendar_services.calendar_override_create(
+            actor=owner, commune=target, date=datetime.date(2030, 9, 7), kind="working_day",
+            reason=f"Làm bù {tokens[2]}".strip())
     users = {role: make_staff(role, commune, village=a1 if role in access.VILLAGE_SCOPED_ROLES
                               else None) for role in Role.values if role != Role.PROVINCE_ADMIN}
     users[Role.PROVINCE_ADMIN] = make_staff(Role.PROVINCE_ADMIN, province=commune.province)
@@ -133,6 +152,7 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
     may_see_people = access.can(user, "people.view", world["a_people"][0])
     may_see_other_village = access.can(user, "people.view", world["a_people"][1])
     may_see_history = access.can(user, "history.view", world["a"])
+    may_see_uploads = access.can(user, "upload.view", world["a"])
     client = Client()
     login(client, user)
     pages_with_people = 0
@@ -145,6 +165,9 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
             assert may_see_other_village, (role, url, status)
         if "qxzh" in body:
             assert may_see_history or may_see_people, (role, url, status)
+        if "qxzu" in body:
+            assert may_see_uploads, (role, url, status)
+        assert "qxzn" not in body, (role, url)  # another user's notification
     # The walk is not vacuous: whoever may see residents does see them somewhere.
     assert (pages_with_people > 0) == may_see_people
 
