@@ -120,5 +120,7 @@ def mqtt_url() -> Any:
     broker.stop()
 
 
-# Real local SMTP and HTTP-gateway servers (langso/testing/servers.py).
+# Real local servers: SMTP and HTTP gateways (langso/testing/servers.py); for accounts, the
+# SMS gateway set up for one-time codes and an OpenID Connect provider.
+from langso.testing.accounts import oidc_provider, sms  # noqa: E402, F401
 from langso.testing.servers import gateway_server, smtp_server  # noqa: E402, F401

@@ -130,10 +130,23 @@ AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Logs the lock (structured) and answers in Vietnamese, as JSON under /api/.
+AXES_LOCKOUT_CALLABLE = "langso.web.accounts.locked_out"
+# "+84 912 345 678" and "0912345678" are the same account: count failures once.
+AXES_USERNAME_CALLABLE = "langso.core.services.accounts.login_identifier_key"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 OTP_TOTP_ISSUER = "Làng Số"
+# Staff (anyone holding a role) pass a TOTP check at every login; `make run` turns it off
+# for the demo accounts, production keeps it on.
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=True)
+# One-time codes for sign-up and password reset (docs/accounts.md).
+ACCOUNT_CODE_TTL_SECONDS = env.int("ACCOUNT_CODE_TTL_SECONDS", default=300)
+ACCOUNT_CODE_MAX_ATTEMPTS = env.int("ACCOUNT_CODE_MAX_ATTEMPTS", default=5)
+ACCOUNT_CODE_RESEND_SECONDS = env.int("ACCOUNT_CODE_RESEND_SECONDS", default=60)
+ACCOUNT_CODES_PER_ADDRESS_HOUR = env.int("ACCOUNT_CODES_PER_ADDRESS_HOUR", default=5)
+ACCOUNT_CODES_PER_IP_HOUR = env.int("ACCOUNT_CODES_PER_IP_HOUR", default=10)
 
 # OpenID Connect slot (province SSO, later VNeID): off unless OIDC_ENABLED=1.
 OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
@@ -145,8 +158,14 @@ if OIDC_ENABLED:
     OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT")
     OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT")
     OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT")
-    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default=None)
+    OIDC_RP_IDP_SIGN_KEY = env.str("OIDC_RP_IDP_SIGN_KEY", default=None)
     OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+    OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile email phone")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_CALLBACK_CLASS = "langso.web.accounts.OidcCallbackView"
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=15.0)
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
 
 # --- Internationalisation: Vietnamese first ------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -288,7 +307,8 @@ SITE_URL = env.str("SITE_URL", default="")
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Session auth that ignores a staff session still waiting for its TOTP check.
+        "langso.api.authentication.VerifiedSessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

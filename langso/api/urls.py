@@ -1,13 +1,17 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from langso.api import calendar, uploads, views
+from langso.api import accounts, calendar, uploads, views
 from langso.core.notifications import api as notifications_api
 
 app_name = "api"
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", accounts.TokenObtain.as_view(), name="auth_token"),
+    path("auth/signup/", accounts.Signup.as_view(), name="auth_signup"),
+    path("auth/signup/resend/", accounts.SignupResend.as_view(), name="auth_signup_resend"),
+    path("auth/signup/verify/", accounts.SignupVerify.as_view(), name="auth_signup_verify"),
     path("communes/", views.PublicCommuneList.as_view(), name="commune_list"),
     path("me/communes/", views.MyCommuneList.as_view(), name="my_communes"),
     path("villages/", views.VillageListCreate.as_view(), name="village_list"),

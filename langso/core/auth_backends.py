@@ -32,15 +32,27 @@ try:
     from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
     class OidcBackend(OIDCAuthenticationBackend):  # type: ignore[misc]
-        """Province SSO / VNeID slot: matches an existing account by e-mail, never creates staff."""
+        """Province SSO / VNeID slot. Which account a provider's user gets is decided by
+        ``accounts.oidc_account_for_claims``: citizens only, staff never (they use
+        password + TOTP), and no claim ever grants a role."""
 
-        def create_user(self, claims: dict[str, Any]) -> User:
-            user = User.objects.create_user(
-                username=f"oidc-{claims.get('sub')}"[:150],
-                email=claims.get("email", ""),
-                full_name=claims.get("name", "")[:150],
-                kind=User.Kind.CITIZEN,
-            )
-            return user
+        def verify_claims(self, claims: dict[str, Any]) -> bool:
+            return bool(claims.get("sub"))
+
+        def get_or_create_user(self, access_token: str, id_token: str,
+                               payload: dict[str, Any]) -> User | None:
+            from langso.core.errors import DomainError
+            from langso.core.services.accounts import oidc_account_for_claims
+
+            claims = self.get_userinfo(access_token, id_token, payload)
+            # OpenID Connect Core §5.3.2: the userinfo "sub" must be the ID token's.
+            if not isinstance(claims, dict) or not self.verify_claims(claims) \
+                    or str(claims.get("sub")) != str(payload.get("sub")):
+                return None
+            try:
+                return oidc_account_for_claims(claims={**payload, **claims})
+            except DomainError as error:
+                self.request.langso_oidc_error = error.message
+                return None
 except ImportError:  # pragma: no cover - the dependency is always installed
     pass

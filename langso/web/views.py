@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from langso.core.errors import DomainError
 from langso.core.models import Village
 from langso.core.services import geography as geography_services
 from langso.core.services import people as people_services
+from langso.core.services.accounts import session_needs_second_factor
 from langso.web.forms import PersonForm, VillageForm
 
 
@@ -60,6 +62,8 @@ def staff_required(view):  # type: ignore[no-untyped-def]
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not access.is_staff_user(request.user):
             raise Http404
+        if session_needs_second_factor(request):  # STAFF_REQUIRE_2FA: TOTP-verified only
+            return redirect_to_login(request.get_full_path(), "accounts:otp_verify")
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

@@ -1,5 +1,6 @@
 """Core models, one module per concern; import them from here."""
 
+from langso.core.models.accounts import OneTimeCode
 from langso.core.models.background import PeriodicRun
 from langso.core.models.calendar import CalendarOverride, OfficeHours
 from langso.core.models.geography import Commune, Department, Province, Village
@@ -37,6 +38,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OfficeHours",
+    "OneTimeCode",
     "PeriodicRun",
     "Person",
     "Province",

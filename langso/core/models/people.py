@@ -38,6 +38,8 @@ class User(AbstractUser):
     email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+    # History names accounts by number only (account events must not copy names).
+    personal_data = True
 
     class Meta:
         verbose_name = _("tài khoản")
