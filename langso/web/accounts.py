@@ -7,7 +7,7 @@ Thin: forms check shape, ``langso.core.services.accounts`` does the rest.
 import hashlib
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 import django_otp
 from django.conf import settings
@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -108,7 +109,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     authentication_form = LoginForm
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = form.get_user()
         if accounts.requires_second_factor(user):
             # Not signed in yet: the session only remembers that the password was right.
@@ -141,7 +142,7 @@ def _second_factor_subject(request: HttpRequest) -> tuple[User, dict[str, Any] |
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None
-    user = User.objects.filter(pk=pending.get("user"), is_active=True).first()
+    user = User.objects.filter(pk=int(pending.get("user") or 0), is_active=True).first()
     return (user, pending) if user is not None else None
 
 
@@ -244,8 +245,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    person = getattr(user, "person", None) if user.is_authenticated else None
+    user = cast(User, request.user)
+    person = getattr(user, "person", None)
     return render(request, "accounts/profile.html", {
         "is_staff_account": accounts.is_staff_account(user),
         "has_totp": accounts.totp_devices(user).exists(),
@@ -298,7 +299,26 @@ def signup(request: HttpRequest) -> HttpResponse:
             else:
                 request.session[SIGNUP_KEY] = str(row.public_id)
                 return redirect("accounts:signup_verify")
+        else:
+            _signup_errors_too(form)
     return render(request, "accounts/signup.html", {"form": form}, status=status)
+
+
+def _signup_errors_too(form: SignupForm) -> None:
+    """The form already failed (say, the passwords differ): show the other fields' problems
+    now as well, rather than one round trip per mistake on a slow connection."""
+    data = form.cleaned_data
+    try:
+        accounts.signup_check(
+            kind=data.get("kind") or User.Kind.CITIZEN, full_name=data.get("full_name", ""),
+            identifier=data.get("identifier", ""), password=data.get("password1", ""),
+            citizen_id=data.get("citizen_id", ""), date_of_birth=data.get("date_of_birth"))
+    except DomainError as error:
+        for field, messages_ in error.field_errors.items():
+            name = "password1" if field == "password" else field
+            if name in form.fields and name not in form.errors:
+                for message in messages_:
+                    form.add_error(name, message)
 
 
 @never_cache

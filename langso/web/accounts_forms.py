@@ -20,10 +20,13 @@ class LoginForm(AuthenticationForm):
         "inactive": _("Tài khoản này đã bị khóa."),
     }
 
+    password = forms.CharField(
+        label=_("Mật khẩu"), strip=False, max_length=MAX_PASSWORD_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Số điện thoại, thư điện tử hoặc tên đăng nhập")
-        self.fields["password"].max_length = MAX_PASSWORD_LENGTH
 
 
 class SignupForm(forms.Form):

@@ -208,6 +208,16 @@ def totp_enroll(*, user: User, key: str, token: str, now: datetime | None = None
     return device
 
 
+@transaction.atomic
+def totp_reset(*, user: User, actor: Any = None, reason: str = "") -> int:
+    """Remove the account's authenticators (lost phone); it enrols again at next login."""
+    count, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    if count:
+        history_record(obj=user, action="account.totp_reset", actor=actor,
+                       from_state="totp", reason=reason)
+    return count
+
+
 def totp_verify(*, user: User, token: str) -> TOTPDevice:
     """Check a code from the user's authenticator; wrong codes slow further tries down.
 
@@ -458,6 +468,20 @@ def signup_start(*, full_name: str, identifier: str, password: str,
     by trying to sign up with their number.
     """
     now = now or timezone.now()
+    address, name, citizen_id = signup_check(
+        full_name=full_name, identifier=identifier, password=password, kind=kind,
+        citizen_id=citizen_id, date_of_birth=date_of_birth)
+    payload = {"kind": str(kind), "full_name": name, "password": make_password(password),
+               "citizen_id": citizen_id,
+               "date_of_birth": date_of_birth.isoformat() if date_of_birth else ""}
+    return _signup_send(address, payload=payload, ip=ip, now=now)
+
+
+def signup_check(*, full_name: str, identifier: str, password: str,
+                 kind: str = User.Kind.CITIZEN, citizen_id: str = "",
+                 date_of_birth: date | None = None) -> tuple[Address, str, str]:
+    """Every sign-up rule, without writing or sending anything; raises DomainError with
+    all field errors at once. Returns (address, clean name, clean citizen-ID number)."""
     errors: dict[str, list[str]] = {}
     if kind not in (User.Kind.CITIZEN, User.Kind.BUSINESS):
         errors["kind"] = [_("Vui lòng chọn loại tài khoản: công dân hoặc tổ chức, "
@@ -496,10 +520,7 @@ def signup_start(*, full_name: str, identifier: str, password: str,
     if errors or address is None:
         raise DomainError(_("Thông tin đăng ký chưa hợp lệ, vui lòng kiểm tra lại."),
                           field_errors=errors)
-    payload = {"kind": str(kind), "full_name": name, "password": make_password(password),
-               "citizen_id": citizen_id,
-               "date_of_birth": date_of_birth.isoformat() if date_of_birth else ""}
-    return _signup_send(address, payload=payload, ip=ip, now=now)
+    return address, name, citizen_id
 
 
 def _signup_send(address: Address, *, payload: dict[str, Any], ip: str | None,
@@ -669,6 +690,8 @@ def password_reset_finish(*, public_id: Any, code: str, new_password: str,
         checked = _code_consume(public_id=public_id, purpose=OneTimeCode.Purpose.RESET,
                                 code=clean, now=now)
         if checked.error is None and checked.row is not None:
+            # A row without an account never gets here: it has no code to match.
+            assert checked.row.user_id is not None
             user = User.objects.select_for_update().get(pk=checked.row.user_id)
             user.set_password(new_password)
             user.save(update_fields=["password"])

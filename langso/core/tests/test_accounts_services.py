@@ -391,3 +391,17 @@ def test_login_identifier_key_counts_one_account_typed_two_ways():
         "lan@example.vn"
     assert accounts.login_identifier_key(None, {"username": "chairman-1"}) == "chairman-1"
     assert accounts.login_identifier_key(None, {}) is None
+
+
+def test_a_lost_phone_is_handled_by_removing_the_authenticator(make_staff, commune):
+    from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    staff = make_staff("clerk", commune)
+    TOTPDevice.objects.create(user=staff, name="app", confirmed=True)
+
+    call_command("totp_reset", staff.username, reason="Mất điện thoại")
+
+    assert not TOTPDevice.objects.filter(user=staff).exists()
+    event = HistoryEvent.objects.for_object(staff).get()
+    assert event.action == "account.totp_reset" and event.reason == "Mất điện thoại"

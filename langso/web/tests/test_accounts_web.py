@@ -280,3 +280,16 @@ def test_a_staff_member_of_another_commune_sees_only_their_own_commune(
 
     assert names == [other_commune.name]
     assert commune.name not in page
+
+
+def test_every_mistake_of_the_signup_form_shows_at_once(client, sms):
+    response = client.post(reverse("accounts:signup"),
+                           signup_form(identifier="0123", password1="12345678",
+                                       password2="87654321", full_name="<b>x</b>"))
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    for message in ("Hai mật khẩu không khớp.", "Số điện thoại không hợp lệ",
+                    "không được chỉ gồm chữ số", "Tên chỉ gồm chữ"):
+        assert message in body
+    assert not OneTimeCode.objects.exists() and sms.requests == []
