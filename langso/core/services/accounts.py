@@ -306,7 +306,14 @@ def _issue_code(*, purpose: str, address: Address, ip: str | None, now: datetime
                           created_at=now, expires_at=now + code_ttl())
         if deliverable:
             row.code_hash = _code_hash(row.public_id, code)
-        row.save()
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError as exc:  # a simultaneous request for the same address won
+            raise TooManyRequests(_("Mã vừa được gửi. Vui lòng đợi %(seconds)s giây rồi yêu "
+                                    "cầu mã mới.") % {"seconds": _setting(
+                                        "ACCOUNT_CODE_RESEND_SECONDS", 60)},
+                                  code="code_too_soon") from exc
     return row, code
 
 

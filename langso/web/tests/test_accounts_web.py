@@ -293,3 +293,37 @@ def test_every_mistake_of_the_signup_form_shows_at_once(client, sms):
                     "không được chỉ gồm chữ số", "Tên chỉ gồm chữ"):
         assert message in body
     assert not OneTimeCode.objects.exists() and sms.requests == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Trường này là bắt buộc."),
+    ({"identifier": "x" * 300}, "254"),
+    ({"identifier": "<script>alert(1)</script>"}, "Số điện thoại không hợp lệ"),
+    ({"identifier": "lan@"}, "Thư điện tử không hợp lệ"),
+])
+def test_bad_reset_requests_are_refused_and_send_nothing(client, sms, data, message):
+    response = client.post(reverse("accounts:password_reset"), data)
+
+    assert response.status_code == 400 and message in response.content.decode()
+    assert "<script>alert(1)</script>" not in response.content.decode()
+    assert not OneTimeCode.objects.exists() and sms.requests == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Trường này là bắt buộc."),
+    ({"code": "1" * 50, "new_password1": PASSWORD, "new_password2": PASSWORD}, "12"),
+    ({"code": "123456", "new_password1": PASSWORD, "new_password2": "khac"},
+     "Hai mật khẩu không khớp."),
+    ({"code": "123456", "new_password1": "x" * 500, "new_password2": "x" * 500}, "128"),
+    ({"code": "<b>1</b>", "new_password1": PASSWORD, "new_password2": PASSWORD},
+     "Mã xác nhận gồm 6 chữ số."),
+])
+def test_bad_reset_confirmations_change_nothing(client, sms, citizen, data, message):
+    client.post(reverse("accounts:password_reset"), {"identifier": citizen.phone})
+
+    response = client.post(reverse("accounts:password_reset_verify"), data)
+
+    assert response.status_code == 400 and message in response.content.decode()
+    assert OneTimeCode.objects.get().attempts == 0
+    citizen.refresh_from_db()
+    assert citizen.check_password("pw-Secret-123")
