@@ -44,6 +44,7 @@ PENDING_SECONDS = 300
 TOTP_KEY = "accounts.totp_key"  # secret shown while enrolling, until confirmed
 SIGNUP_KEY = "accounts.signup_code"
 RESET_KEY = "accounts.reset_code"
+LOGIN_CODE_KEY = "accounts.login_code"
 PASSWORD_BACKEND = "langso.core.auth_backends.PhoneOrEmailBackend"  # noqa: S105
 
 
@@ -400,6 +401,73 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Đã đặt mật khẩu mới. Vui lòng đăng nhập."))
                 return redirect("accounts:login")
     return _code_page(request, row, form, template="accounts/password_reset_verify.html",
+                      status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code_login(request: HttpRequest) -> HttpResponse:
+    """Sign-in with a code sent to the phone or e-mail (citizens and businesses)."""
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = IdentifierForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                row = accounts.login_code_start(identifier=form.cleaned_data["identifier"],
+                                                ip=client_address(request))
+            except DomainError as error:
+                _errors_into(form, error)
+                status = error.status
+            else:
+                request.session[LOGIN_CODE_KEY] = {
+                    "code": str(row.public_id),
+                    "next": _safe_next(request, request.POST.get("next"))}
+                return redirect("accounts:code_login_verify")
+    return render(request, "accounts/code_login.html",
+                  {"form": form, "next": _safe_next(request, request.GET.get("next"))},
+                  status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def code_login_verify(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(LOGIN_CODE_KEY)
+    pending = pending if isinstance(pending, dict) else {}
+    row = accounts.code_get(public_id=pending.get("code"), purpose=OneTimeCode.Purpose.LOGIN)
+    if row is None:
+        messages.info(request, _("Vui lòng nhập số điện thoại hoặc thư điện tử trước."))
+        return redirect("accounts:code_login")
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            new = accounts.code_resend(public_id=row.public_id,
+                                       purpose=OneTimeCode.Purpose.LOGIN,
+                                       ip=client_address(request))
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            request.session[LOGIN_CODE_KEY] = {**pending, "code": str(new.public_id)}
+            messages.success(request, _("Đã gửi mã mới. Mã cũ không còn dùng được."))
+        return redirect("accounts:code_login_verify")
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = accounts.login_code_verify(public_id=row.public_id,
+                                                  code=form.cleaned_data["code"])
+            except DomainError as error:
+                _errors_into(form, error)
+                status = error.status
+            else:
+                request.session.pop(LOGIN_CODE_KEY, None)
+                auth_login(request, user, backend=PASSWORD_BACKEND)
+                return redirect(_safe_next(request, pending.get("next"))
+                                or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return _code_page(request, row, form, template="accounts/code_login_verify.html",
                       status=status)
 
 

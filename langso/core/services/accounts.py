@@ -567,6 +567,8 @@ def code_resend(*, public_id: Any, purpose: str, ip: str | None = None,
         return _signup_send(address, payload=row.payload, ip=ip, now=now)
     if purpose == OneTimeCode.Purpose.RESET:
         return _reset_send(address, ip=ip, now=now)
+    if purpose == OneTimeCode.Purpose.LOGIN:
+        return _login_send(address, ip=ip, now=now)
     raise stale
 
 
@@ -726,6 +728,61 @@ def _lockouts_clear(user: User) -> None:
 
     for name in {user.phone, (user.email or "").lower(), user.username} - {None, ""}:
         reset(username=name)
+
+
+# --- Sign-in by code (public accounts) ------------------------------------------------------
+
+def login_code_start(*, identifier: str, ip: str | None = None,
+                     now: datetime | None = None) -> OneTimeCode:
+    """Sign-in without a password for citizens and businesses: a code to their phone or
+    e-mail. Staff accounts and unknown addresses get a notice instead, and the requester
+    sees the same answer."""
+    address = address_parse(identifier)
+    return _login_send(address, ip=ip, now=now or timezone.now())
+
+
+def _login_send(address: Address, *, ip: str | None, now: datetime) -> OneTimeCode:
+    user = _accounts_at(address).filter(is_active=True).order_by("pk").first()
+    public = user is not None and not is_staff_account(user)
+    row, code = _issue_code(purpose=OneTimeCode.Purpose.LOGIN, address=address, ip=ip,
+                            now=now, payload={}, user=user if public else None,
+                            deliverable=public)
+    if public:
+        _send_code(row, code)
+    elif user is not None:
+        _deliver(row, subject=_("Làng Số: yêu cầu mã đăng nhập"),
+                 body=_("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s. Tài khoản "
+                        "cán bộ đăng nhập bằng mật khẩu và mã xác thực, không dùng mã gửi qua "
+                        "tin nhắn. Nếu không phải bạn, hãy bỏ qua tin này.")
+                 % {"address": address.value})
+    else:
+        _deliver(row, subject=_("Làng Số: yêu cầu mã đăng nhập"),
+                 body=_("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s, nhưng địa "
+                        "chỉ này chưa có tài khoản. Nếu là bạn, bạn có thể đăng ký tài khoản "
+                        "mới. Nếu không phải bạn, hãy bỏ qua tin này.")
+                 % {"address": address.value})
+    log.info("account.code_sent", extra={"event": "account.code_sent", "code_id": row.pk,
+                                         "purpose": row.purpose, "channel": row.channel})
+    return row
+
+
+def login_code_verify(*, public_id: Any, code: str, now: datetime | None = None) -> User:
+    """The account the code was sent for; never a staff account (they need TOTP)."""
+    clean = _clean_code(code)
+    now = now or timezone.now()
+    with transaction.atomic():
+        checked = _code_consume(public_id=public_id, purpose=OneTimeCode.Purpose.LOGIN,
+                                code=clean, now=now)
+    if checked.error is not None:
+        raise checked.error
+    assert checked.row is not None and checked.row.user_id is not None
+    user = User.objects.get(pk=checked.row.user_id)
+    if not user.is_active or is_staff_account(user):
+        raise PermissionDenied(_("Tài khoản này không đăng nhập được bằng mã gửi qua tin "
+                                 "nhắn. Vui lòng đăng nhập bằng mật khẩu."),
+                               code="code_login_refused")
+    log.info("account.code_login", extra={"event": "account.code_login", "user_id": user.pk})
+    return user
 
 
 # --- API tokens ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from langso.core.models import OneTimeCode, Role, User
+from langso.core.errors import DomainError
+from langso.core.models import Membership, OneTimeCode, Role, User
+from langso.core.services import accounts
 from langso.testing.accounts import last_sms_code, totp_code
 from langso.testing.auth import login_verified
 
@@ -327,3 +329,73 @@ def test_bad_reset_confirmations_change_nothing(client, sms, citizen, data, mess
     assert OneTimeCode.objects.get().attempts == 0
     citizen.refresh_from_db()
     assert citizen.check_password("pw-Secret-123")
+
+
+# --- Sign-in by code (no password) ------------------------------------------------------------
+
+def test_a_citizen_signs_in_with_a_code_sent_by_sms(client, sms, citizen):
+    sent = client.post(reverse("accounts:code_login"), {"identifier": "+84 912 345 678"})
+    assert sent.status_code == 302 and sent.url == reverse("accounts:code_login_verify")
+
+    done = client.post(sent.url, {"code": last_sms_code(sms)})
+
+    assert done.status_code == 302 and done.url == reverse("web:home")
+    assert client.session["_auth_user_id"] == str(citizen.pk)
+
+
+@pytest.mark.parametrize("who", ["staff", "nobody"])
+def test_staff_and_unknown_addresses_get_no_login_code_but_the_same_page(client, sms,
+                                                                         make_staff, commune,
+                                                                         who):
+    phone = "0977000222"
+    if who == "staff":
+        staff = make_staff(Role.CHAIRMAN, commune)
+        staff.phone = phone
+        staff.save(update_fields=["phone"])
+
+    sent = client.post(reverse("accounts:code_login"), {"identifier": phone})
+    wrong = client.post(sent.url, {"code": "123456"})
+
+    assert sent.status_code == 302 and sent.url == reverse("accounts:code_login_verify")
+    assert OneTimeCode.objects.get().code_hash == ""
+    assert not any(ch.isdigit() for ch in sms.requests[-1].json["content"].split(phone)[-1])
+    assert wrong.status_code == 400 and "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({}, "Trường này là bắt buộc."),
+    ({"identifier": "9" * 400}, "254"),
+    ({"identifier": "<img src=x>"}, "Số điện thoại không hợp lệ"),
+])
+def test_bad_code_login_requests_send_nothing(client, sms, data, message):
+    response = client.post(reverse("accounts:code_login"), data)
+
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not OneTimeCode.objects.exists() and sms.requests == []
+
+
+def test_a_login_code_works_once(client, sms, citizen):
+    client.post(reverse("accounts:code_login"), {"identifier": citizen.phone})
+    code = last_sms_code(sms)
+    client.post(reverse("accounts:code_login_verify"), {"code": code})
+    client.logout()
+    other = Client()
+    other.post(reverse("accounts:code_login"), {"identifier": citizen.phone})  # too soon
+
+    row = OneTimeCode.objects.get(purpose="login")
+    with pytest.raises(DomainError) as error:
+        accounts.login_code_verify(public_id=row.public_id, code=code)
+    assert error.value.code == "code_used"
+
+
+def test_a_code_sent_before_the_account_became_staff_does_not_sign_it_in(client, sms,
+                                                                         citizen, commune):
+    client.post(reverse("accounts:code_login"), {"identifier": citizen.phone})
+    Membership.objects.create(user=citizen, role=Role.CLERK, commune=commune)
+
+    response = client.post(reverse("accounts:code_login_verify"),
+                           {"code": last_sms_code(sms)})
+
+    assert response.status_code == 403
+    assert "không đăng nhập được bằng mã" in response.content.decode()
+    assert "_auth_user_id" not in client.session
