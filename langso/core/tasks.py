@@ -23,3 +23,12 @@ def sweep_orphan_uploads() -> int:
     from langso.core.uploads.services import upload_sweep_orphans
 
     return len(upload_sweep_orphans())
+
+
+@periodic(every=timedelta(hours=1))
+@task
+def purge_expired_codes() -> int:
+    """Hourly: one-time codes a day past expiry (they hold phone numbers and sign-up data)."""
+    from langso.core.services.accounts import code_purge_expired
+
+    return code_purge_expired()

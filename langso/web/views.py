@@ -19,7 +19,6 @@ from langso.core.services import people as people_services
 from langso.core.services.accounts import session_needs_second_factor
 from langso.web.forms import PersonForm, VillageForm
 
-
 # Each public module (one-stop shop, field reports, bulletins, directory) adds its tile
 # here: (url name taking the commune slug, title, one-line summary).
 PUBLIC_SERVICES: list[tuple[str, Any, Any]] = []
