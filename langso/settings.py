@@ -92,6 +92,8 @@ DATABASES = {
                           default=f"sqlite:///{BASE_DIR / 'var' / 'langso.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default lives in var/; create it so a fresh checkout just works.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the worker writes; IMMEDIATE avoids
     # "database is locked" upgrades inside write transactions.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
