@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,14 +57,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = _flatten(exc.detail)
         if isinstance(fields, list):
             fields = {"non_field_errors": fields}
-        response.data = error_body("invalid", _DEFAULT_MESSAGES["invalid"], fields)
+        response.data = error_body("invalid", str(_DEFAULT_MESSAGES["invalid"]), fields)
     elif isinstance(exc, exceptions.APIException):
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
-        message = _DEFAULT_MESSAGES.get(str(code), str(exc.detail))
-        response.data = error_body(str(code), message)
+        message = _DEFAULT_MESSAGES.get(str(code), exc.detail)
+        response.data = error_body(str(code), str(message))
     return response
 
 
 def not_found_view(request: Any, exception: Any = None) -> Response:
-    return Response(error_body("not_found", _DEFAULT_MESSAGES["not_found"]),
+    return Response(error_body("not_found", str(_DEFAULT_MESSAGES["not_found"])),
                     status=status.HTTP_404_NOT_FOUND)

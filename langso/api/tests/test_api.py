@@ -110,3 +110,8 @@ def test_token_authentication(commune, make_staff):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     assert client.get("/api/v1/me/communes/").json()["results"][0]["id"] == commune.pk
+
+
+def test_errors_follow_the_requested_language(client, db):
+    response = client.get("/api/v1/people/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["error"]["message"] == "Please sign in."
