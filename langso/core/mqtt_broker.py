@@ -80,4 +80,9 @@ class EmbeddedBroker:
     def stop(self) -> None:
         if self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+        self._thread.join(2)
+        if self._thread.is_alive():
+            # amqtt's shutdown can wait on a half-open client session; the port is what
+            # matters to the caller, and the thread is a daemon.
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(2)

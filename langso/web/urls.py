@@ -5,6 +5,7 @@ from langso.web import calendar_views, uploads, views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ngon-ngu/<str:code>/", views.language, name="language"),
     path("xa/<slug:slug>/", views.commune_home, name="commune_home"),
     path("can-bo/", views.staff_home, name="staff_home"),
     path("can-bo/cong-dan/", views.person_list, name="person_list"),

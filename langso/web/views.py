@@ -46,6 +46,27 @@ def _home(request: HttpRequest, slug: str | None) -> HttpResponse:
     })
 
 
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """Switch the interface language with a plain link.
+
+    A GET (not Django's POST set_language form) keeps public pages free of a CSRF cookie,
+    so a shared cache can keep them; a language preference is not worth forging.
+    """
+    from django.conf import settings
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")[:2000]
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600,
+                        samesite="Lax", secure=request.is_secure())
+    return response
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return _home(request, None)
 

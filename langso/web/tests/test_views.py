@@ -118,3 +118,20 @@ def test_staff_navigation_follows_the_role(commune, make_staff, village):
     chairman_page = chairman.get("/can-bo/").content.decode()
     assert "/can-bo/cong-dan/" not in clerk_page and "/can-bo/nhat-ky/" not in clerk_page
     assert "/can-bo/cong-dan/" in chairman_page and "/can-bo/nhat-ky/" in chairman_page
+
+
+def test_public_pages_set_no_cookie_and_language_switches_by_link(client, commune):
+    response = client.get("/")
+    assert "csrftoken" not in response.cookies and "sessionid" not in response.cookies
+    switched = client.get("/ngon-ngu/en/", {"next": "/xa/c-8911/"})
+    assert switched.status_code == 302 and switched["Location"] == "/xa/c-8911/"
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_language_switch_never_redirects_off_site(client, db, target):
+    assert client.get("/ngon-ngu/vi/", {"next": target})["Location"] == "/"
+
+
+def test_unknown_language_is_404(client, db):
+    assert client.get("/ngon-ngu/xx/").status_code == 404
