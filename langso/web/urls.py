@@ -1,6 +1,6 @@
 from django.urls import path
 
-from langso.web import calendar_views, uploads, views
+from langso.web import calendar_views, household_views, uploads, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,6 +12,14 @@ urlpatterns = [
     path("can-bo/cong-dan/them/", views.person_create, name="person_create"),
     path("can-bo/cong-dan/<int:pk>/", views.person_detail, name="person_detail"),
     path("can-bo/cong-dan/<int:pk>/sua/", views.person_edit, name="person_edit"),
+    path("can-bo/cong-dan/<int:person_pk>/lap-ho/", household_views.household_create,
+         name="household_create"),
+    path("can-bo/ho-gia-dinh/<int:pk>/", household_views.household_detail,
+         name="household_detail"),
+    path("can-bo/ho-gia-dinh/<int:pk>/thanh-vien/", household_views.household_member_add,
+         name="household_member_add"),
+    path("can-bo/ho-gia-dinh/<int:pk>/thanh-vien/<int:member_pk>/xoa/",
+         household_views.household_member_remove, name="household_member_remove"),
     path("can-bo/thon/", views.village_list, name="village_list"),
     path("can-bo/thon/<int:pk>/", views.village_edit, name="village_edit"),
     path("can-bo/nhat-ky/", views.history_list, name="history_list"),

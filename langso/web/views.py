@@ -143,8 +143,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     history = selectors.history_for_object(obj=person)
+    household_member = getattr(person, "membership", None)
     return render(request, "web/person_detail.html", {
-        "person": person, "history": history,
+        "person": person, "history": history, "household_member": household_member,
         "can_edit": access.can(request.user, "people.manage", person),
     })
 

@@ -29,7 +29,8 @@ from langso.core.uploads.services import upload_store
 from langso.testing.urlwalk import Route, iter_routes
 
 # Routes whose output cannot depend on tenant data.
-NOT_TENANT_DATA = {"api:schema", "api:docs", "set_language", "healthz", "admin:jsi18n",
+NOT_TENANT_DATA = {"api:schema", "api:docs", "set_language", "web:language", "healthz",
+                   "admin:jsi18n",
                    "admin:logout", "admin:password_change", "admin:password_change_done",
                    "accounts:logout"}
 
