@@ -6,6 +6,7 @@ see README.md "Cấu hình / Configuration" for every variable.
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -190,7 +191,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -242,6 +243,7 @@ UPLOAD_S3_PROXY = env.bool("UPLOAD_S3_PROXY", default=False)
 # --- Background work: django.tasks ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 TASK_QUEUE = env.str("TASK_QUEUE", default="database")  # "database" or "rq"
+TASKS: dict[str, dict[str, Any]]
 if TASK_QUEUE == "rq":
     TASKS = {
         "default": {

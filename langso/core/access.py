@@ -63,6 +63,7 @@ def grants(user: Any) -> tuple[Grant, ...]:
     result: list[Grant] = []
     for m in Membership.objects.filter(user=user, is_active=True):
         if m.role == R.PROVINCE_ADMIN:
+            assert m.province_id is not None  # guaranteed by a Membership check constraint
             result.extend(
                 Grant(commune_id=c, role=m.role)
                 for c in Commune.objects.filter(province_id=m.province_id, is_active=True)
@@ -137,8 +138,7 @@ def scope_q(model: type[models.Model], user: Any, permission: str) -> Q:
     return allowed
 
 
-def scope[M: models.Model](queryset: models.QuerySet[M], user: Any,
-                           permission: str) -> models.QuerySet[M]:
+def scope[QS: models.QuerySet[Any]](queryset: QS, user: Any, permission: str) -> QS:
     return queryset.filter(scope_q(queryset.model, user, permission))
 
 
@@ -147,7 +147,10 @@ def get_for_user[M: models.Model](queryset: models.QuerySet[M], user: Any, permi
     """Fetch one object the user may see; anything else is a 404 (never reveal it exists)."""
     try:
         return scope(queryset, user, permission).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    # Querysets are of concrete models, which all have DoesNotExist; the django-stubs
+    # plugin removes it from the abstract Model that bounds M.
+    except (queryset.model.DoesNotExist,  # type: ignore[attr-defined]
+            ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

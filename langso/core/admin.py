@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.admin import TokenProxy
+from rest_framework.authtoken.admin import TokenProxy  # type: ignore[attr-defined]
 
 from langso.core import access
 from langso.core.models import (
@@ -53,6 +53,8 @@ class TenantAdmin(admin.ModelAdmin):
 
 # TOTP devices are enrolled from the account page and API tokens through the API; their
 # stock admin screens skip our tenancy checks (the TOTP one even fails on a missing id).
+# TokenProxy comes from DRF's admin module (so its registration has run before we undo it);
+# the stubs declare it only in rest_framework.authtoken.models, hence the ignore above.
 for _model in (TOTPDevice, TokenProxy):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
@@ -125,7 +127,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "full_name", "phone", "email"]
     inlines = [MembershipInline]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Làng Số", {"fields": ("kind", "full_name", "phone")}),
     )
 

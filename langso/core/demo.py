@@ -8,6 +8,7 @@ import functools
 import random
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -103,7 +104,7 @@ def _staff(commune: Commune, spec: DemoCommune, villages: list[Village]) -> None
     for role, suffix, title in STAFF_ROLES:
         user = _user(f"{spec.prefix}.{suffix}", f"{title} {commune.name}",
                      kind=User.Kind.STAFF, is_staff=True)
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if suffix == "tuphap":
             extra["department"] = departments[Department.Kind.JUSTICE]
         elif suffix == "diachinh":

@@ -44,7 +44,9 @@ def household_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = _managed_person(request, person_pk)
     form = HouseholdForm(request.POST if request.method == "POST" else None,
                          initial={"village": person.village_id, "address": person.address})
-    form.fields["village"].queryset = access.scope(
+    village_field = form.fields["village"]
+    assert isinstance(village_field, forms.ModelChoiceField)
+    village_field.queryset = access.scope(
         Village.objects.filter(commune=person.commune_id), request.user, "people.manage")
     if request.method == "POST" and form.is_valid():
         try:

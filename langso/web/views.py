@@ -110,7 +110,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "")[:100]
     people = selectors.person_list_for_user(user=request.user, search=query)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
-    template = "web/partials/_person_rows.html" if request.htmx else "web/person_list.html"
+    # request.htmx is set by django_htmx.middleware.HtmxMiddleware, unknown to the stubs.
+    template = ("web/partials/_person_rows.html" if request.htmx  # type: ignore[attr-defined]
+                else "web/person_list.html")
     creatable = access.communes_for(request.user, "people.manage")
     return render(request, template, {"page": page, "q": query,
                                       "can_create": creatable.exists()})

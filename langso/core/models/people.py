@@ -1,5 +1,7 @@
 """Accounts, roles in a commune or province, and the residents and households they serve."""
 
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -37,7 +39,7 @@ class User(AbstractUser):
     phone_verified_at = models.DateTimeField(null=True, blank=True)
     email_verified_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
     # History names accounts by number only (account events must not copy names).
     personal_data = True
 

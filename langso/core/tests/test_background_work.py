@@ -133,10 +133,10 @@ def test_a_task_gives_up_after_the_last_attempt_and_records_the_failure(transact
 
 # --- scheduler -----------------------------------------------------------------------------
 
-def local(*args: int) -> datetime:
+def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     from zoneinfo import ZoneInfo
 
-    return datetime(*args, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
 def test_daily_slots_start_at_the_given_local_time():
@@ -334,7 +334,9 @@ def run_rq_worker(queue: str) -> None:
     from django_tasks_rq import Job
     from rq.worker import SimpleWorker
 
-    worker = django_rq.get_worker(queue, job_class=Job, worker_class=SimpleWorker)
+    # django-rq annotates rq.Worker, but any BaseWorker subclass such as SimpleWorker works.
+    worker = django_rq.get_worker(queue, job_class=Job,
+                                  worker_class=SimpleWorker)  # type: ignore[arg-type]
     worker.work(burst=True, with_scheduler=True)
 
 

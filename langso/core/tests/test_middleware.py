@@ -1,5 +1,7 @@
 """The client address behind our reverse proxy, and no forging it from outside."""
 
+from typing import Any
+
 import pytest
 from django.test import RequestFactory, override_settings
 
@@ -28,7 +30,7 @@ def seen_address(remote: str, forwarded: str | None) -> str | None:
 
         return HttpResponse()
 
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    headers: dict[str, Any] = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
     request = RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
     TrustedProxyMiddleware(RequestContextMiddleware(view))(request)
     assert seen["meta"] == seen["ctx"]

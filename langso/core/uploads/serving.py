@@ -9,7 +9,7 @@ media URL): streamed from the file system, or through a short-lived presigned S3
 import re
 from collections.abc import Callable, Iterator
 from functools import wraps
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
@@ -156,8 +156,9 @@ def stored_file_response(request: HttpRequest, stored: StoredFile) -> HttpRespon
                                          content_type=stored.content_type)
         response["Content-Range"] = f"bytes {start}-{end}/{stored.size}"
         response["Content-Length"] = str(end - start + 1)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=False, filename=filename)
+        disposition = content_disposition_header(as_attachment=False, filename=filename)
+        assert disposition is not None  # always a header: filename is never empty
+        response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
     # Contents never change for an id; private: never in a shared cache.
@@ -174,7 +175,7 @@ _RANGE = re.compile(r"^bytes=(\d{0,15})-(\d{0,15})$")
 
 
 def _requested_range(request: HttpRequest, etag: str, size: int
-                     ) -> tuple[int, int] | str | None:
+                     ) -> tuple[int, int] | Literal["unsatisfiable"] | None:
     """One byte range (Safari plays audio only when it can ask for ranges), as
     (first, last) inclusive; "unsatisfiable"; or None for the whole file. Several ranges,
     a malformed header or a stale If-Range all get the whole file, as RFC 9110 allows."""

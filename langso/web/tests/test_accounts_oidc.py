@@ -41,7 +41,9 @@ def sign_in_with_provider(client: Client) -> Any:
     """Browser: our /oidc/authenticate/ → provider /authorize → back to our callback."""
     start = client.get(reverse("oidc_authentication_init"))
     assert start.status_code == 302
-    authorize = requests.get(start.url, allow_redirects=False, timeout=5)
+    # A redirect (HttpResponseRedirect.url); the test client's stubs type it as HttpResponse.
+    authorize = requests.get(start.url, allow_redirects=False,  # type: ignore[attr-defined]
+                             timeout=5)
     assert authorize.status_code == 302, authorize.text
     back = urlparse(authorize.headers["Location"])
     assert back.path == reverse("oidc_authentication_callback")

@@ -16,6 +16,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
 from django.test import Client
 
 from langso.core import access
@@ -35,7 +36,7 @@ NOT_TENANT_DATA = {"api:schema", "api:docs", "set_language", "web:language", "he
                    "accounts:logout"}
 
 
-def tenant_models() -> list[type]:
+def tenant_models() -> list[type[Model]]:
     return [m for m in apps.get_models() if getattr(m, "tenant_field", None)]
 
 
@@ -79,7 +80,7 @@ def world(commune, other_commune, make_village, make_person, make_staff):
 def objects_of(commune) -> list[Any]:
     found = []
     for model in tenant_models():
-        path = model.tenant_field
+        path = model.tenant_field  # type: ignore[attr-defined]  # tenant models only, see above
         obj = model._default_manager.filter(**{path: commune}).order_by("pk").first()
         if obj is not None:
             found.append(obj)
@@ -130,8 +131,10 @@ def _get_all(client: Client, objects: list[Any], commune) -> Iterator[tuple[str,
         for values in fillings(route, objects, commune):
             url = route.fill(values)
             response = client.get(url, HTTP_ACCEPT="text/html,application/json")
-            body = b"".join(response.streaming_content) if response.streaming else \
-                response.content
+            # Streaming responses (files) have streaming_content; the test client's stubs
+            # type every response as a plain HttpResponse.
+            body = (b"".join(response.streaming_content)  # type: ignore[attr-defined]
+                    if response.streaming else response.content)
             yield url, response.status_code, body.decode("utf-8", "replace").lower()
 
 
