@@ -39,7 +39,7 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run -v1
 
 typecheck: install
-	$(VENV)/bin/mypy langso
+	$(VENV)/bin/mypy --no-incremental langso
 
 # Rebuild the English catalogue after changing user-facing text (needs gettext's msgfmt).
 messages: install
