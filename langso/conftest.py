@@ -124,3 +124,14 @@ def mqtt_url() -> Any:
 # SMS gateway set up for one-time codes and an OpenID Connect provider.
 from langso.testing.accounts import oidc_provider, sms  # noqa: E402, F401
 from langso.testing.servers import gateway_server, smtp_server  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_public_pages() -> Any:
+    """Each test builds its own communes; the per-process public-page cache must not carry
+    one test's commune into the next."""
+    from langso.core.selectors import public_page_forget
+
+    public_page_forget()
+    yield
+    public_page_forget()

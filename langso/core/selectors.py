@@ -1,5 +1,7 @@
 """Reads of the core app, already scoped through ``access`` and joined for their screen."""
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,6 +22,45 @@ def commune_for_public(*, slug: str | None = None) -> Commune | None:
         if found:
             return found
     return communes.order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    commune: Commune
+    villages: tuple[Village, ...]
+    other_communes: tuple[Commune, ...]
+
+
+# The public home page is the most requested page and its data changes a few times a year,
+# so each process keeps it for a short while instead of asking the database every time.
+# Another process sees a change within PUBLIC_PAGE_SECONDS.
+PUBLIC_PAGE_SECONDS = 30.0
+_public_pages: dict[str | None, tuple[float, PublicPage | None]] = {}
+
+
+def public_page_forget() -> None:
+    _public_pages.clear()
+
+
+def commune_public_page(*, slug: str | None = None) -> PublicPage | None:
+    """What the public home page of a commune shows (None: no such active commune)."""
+    now = time.monotonic()
+    cached = _public_pages.get(slug)
+    if cached is not None and now - cached[0] < PUBLIC_PAGE_SECONDS:
+        return cached[1]
+    commune = commune_for_public(slug=slug)
+    page = None
+    if commune is not None:
+        page = PublicPage(
+            commune=commune,
+            villages=tuple(commune.villages.all()),
+            other_communes=tuple(Commune.objects.active().exclude(pk=commune.pk)
+                                 .only("name", "slug").order_by("pk")[:20]),
+        )
+    if len(_public_pages) > 1000:  # unknown slugs must not grow it without end
+        _public_pages.clear()
+    _public_pages[slug] = (now, page)
+    return page
 
 
 def person_list_for_user(*, user: Any, search: str = "", village_id: int | None = None

@@ -32,17 +32,14 @@ def public_services(commune: Any) -> list[dict[str, Any]]:
 
 
 def _home(request: HttpRequest, slug: str | None) -> HttpResponse:
-    commune = selectors.commune_for_public(slug=slug)
-    if slug and commune is None:
+    page = selectors.commune_public_page(slug=slug)
+    if slug and page is None:
         raise Http404
-    villages = list(commune.villages.all()) if commune else []
-    others = []
-    if commune:
-        others = list(selectors.Commune.objects.active().exclude(pk=commune.pk)
-                      .only("name", "slug")[:20])
     return render(request, "web/home.html", {
-        "commune": commune, "villages": villages, "other_communes": others,
-        "services": public_services(commune) if commune else [],
+        "commune": page.commune if page else None,
+        "villages": page.villages if page else (),
+        "other_communes": page.other_communes if page else (),
+        "services": public_services(page.commune) if page else [],
     })
 
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from langso.core import access
+from langso.core import access, selectors
 from langso.core.errors import DomainError
 from langso.core.history import history_record
 from langso.core.models import Commune, Department, Province, Village
@@ -78,6 +78,7 @@ def commune_activate(*, commune: Commune, actor: Any = None, reason: str = "") -
                                          defaults={"name": str(label)})
     history_record(obj=commune, action="commune.activate", actor=actor,
                    from_state="inactive", to_state="active", reason=reason)
+    transaction.on_commit(selectors.public_page_forget)
     return commune
 
 
@@ -105,6 +106,7 @@ def village_create(*, actor: Any, commune: Commune, name: str,
     except IntegrityError as exc:
         raise DomainError(_("Xã đã có thôn mang tên này.")) from exc
     history_record(obj=village, action="village.create", actor=actor, to_state=village.name)
+    transaction.on_commit(selectors.public_page_forget)
     return village
 
 
@@ -127,4 +129,5 @@ def village_rename(*, actor: Any, village: Village, name: str, kind: str | None 
         raise DomainError(_("Xã đã có thôn mang tên này.")) from exc
     history_record(obj=village, action="village.rename", actor=actor, from_state=old,
                    to_state=str(village), reason=reason)
+    transaction.on_commit(selectors.public_page_forget)
     return village

@@ -135,3 +135,17 @@ def test_language_switch_never_redirects_off_site(client, db, target):
 
 def test_unknown_language_is_404(client, db):
     assert client.get("/ngon-ngu/xx/").status_code == 404
+
+
+def test_home_page_is_served_from_memory_and_refreshed_after_a_village_change(
+        client, commune, make_staff, django_assert_num_queries,
+        django_capture_on_commit_callbacks):
+    from langso.core.services import geography
+
+    client.get("/")
+    with django_assert_num_queries(0):
+        client.get("/")
+    chairman = make_staff(Role.CHAIRMAN, commune)
+    with django_capture_on_commit_callbacks(execute=True):
+        geography.village_create(actor=chairman, commune=commune, name="Làng Mới")
+    assert "Làng Mới" in client.get("/").content.decode()
