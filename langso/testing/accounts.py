@@ -10,16 +10,15 @@ redirects back with a code, ``/token`` returns an RS256 ``id_token`` (keys at ``
 import json
 import re
 import secrets
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
-from langso.testing.servers import GatewayServer
+from langso.testing.servers import GatewayServer, LocalHTTPServer
 
 # --- SMS --------------------------------------------------------------------------------------
 
@@ -62,7 +61,7 @@ def totp_code(key_hex: str, *, offset_steps: int = 0) -> str:
 
 # --- OpenID Connect provider ------------------------------------------------------------------
 
-class OidcProvider:
+class OidcProvider(LocalHTTPServer):
     client_id = "langso-test"
     client_secret = "provider-secret-0123456789"  # noqa: S105 - a test server's secret
 
@@ -77,13 +76,6 @@ class OidcProvider:
         self.codes: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -181,15 +173,8 @@ class OidcProvider:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
 
 @pytest.fixture

@@ -134,20 +134,34 @@ class Answer:
     raw: bytes | None = None
 
 
-class GatewayServer:
-    def __init__(self) -> None:
-        self.requests: list[ReceivedRequest] = []
-        self.answers: list[Answer] = []
-        self.default = Answer()
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+class LocalHTTPServer:
+    """A real HTTP server on a free loopback port, served from a daemon thread."""
+
+    _server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
         assert self._server is not None
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+class GatewayServer(LocalHTTPServer):
+    def __init__(self) -> None:
+        self.requests: list[ReceivedRequest] = []
+        self.answers: list[Answer] = []
+        self.default = Answer()
+        self._lock = threading.Lock()
 
     def answer(self, status: int = 200, body: Any = None, *, delay: float = 0.0,
                raw: bytes | None = None) -> None:
@@ -187,16 +201,8 @@ class GatewayServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
 
 
 @pytest.fixture
