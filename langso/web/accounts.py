@@ -7,6 +7,7 @@ Thin: forms check shape, ``langso.core.services.accounts`` does the rest.
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import django_otp
@@ -266,15 +267,47 @@ def _code_page(request: HttpRequest, row: OneTimeCode, form: Any, *, template: s
     }, status=status)
 
 
-def _resend(request: HttpRequest, *, session_key: str, purpose: str) -> None:
+def _submit(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], Any], *,
+            rename: dict[str, str] | None = None) -> tuple[bool, Any, int]:
+    """Run ``action`` on a valid POSTed form: (done, its result, HTTP status of the page).
+
+    Every sign-up, reset and code page answers the same way: 200 for the empty form, 400
+    when the form is invalid, the domain error's status with its messages on the fields.
+    """
+    if request.method != "POST":
+        return False, None, 200
+    if not form.is_valid():
+        return False, None, 400
     try:
-        row = accounts.code_resend(public_id=request.session.get(session_key),
-                                   purpose=purpose, ip=client_address(request))
+        return True, action(form.cleaned_data), 200
+    except DomainError as error:
+        _errors_into(form, error, rename)
+        return False, None, error.status
+
+
+def _pending_code(request: HttpRequest, *, public_id: Any, purpose: str,
+                  restart: str, missing: str) -> OneTimeCode | HttpResponse:
+    """The code this browser is waiting for, or a redirect back to the step that sends it."""
+    row = accounts.code_get(public_id=public_id, purpose=purpose)
+    if row is None:
+        messages.info(request, missing)
+        return redirect(restart)
+    return row
+
+
+def _resent(request: HttpRequest, row: OneTimeCode, purpose: str) -> OneTimeCode | None:
+    try:
+        new = accounts.code_resend(public_id=row.public_id, purpose=purpose,
+                                   ip=client_address(request))
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        request.session[session_key] = str(row.public_id)
-        messages.success(request, _("Đã gửi mã mới. Mã cũ không còn dùng được."))
+        return None
+    messages.success(request, _("Đã gửi mã mới. Mã cũ không còn dùng được."))
+    return new
+
+
+def _wants_resend(request: HttpRequest) -> bool:
+    return request.method == "POST" and "resend" in request.POST
 
 
 @never_cache
@@ -283,25 +316,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = SignupForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                row = accounts.signup_start(
-                    kind=data["kind"], full_name=data["full_name"],
-                    identifier=data["identifier"], password=data["password1"],
-                    citizen_id=data["citizen_id"], date_of_birth=data["date_of_birth"],
-                    ip=client_address(request))
-            except DomainError as error:
-                _errors_into(form, error, rename={"password": "password1"})
-                status = error.status
-            else:
-                request.session[SIGNUP_KEY] = str(row.public_id)
-                return redirect("accounts:signup_verify")
-        else:
-            _signup_errors_too(form)
+    done, row, status = _submit(request, form, lambda data: accounts.signup_start(
+        kind=data["kind"], full_name=data["full_name"], identifier=data["identifier"],
+        password=data["password1"], citizen_id=data["citizen_id"],
+        date_of_birth=data["date_of_birth"], ip=client_address(request),
+    ), rename={"password": "password1"})
+    if done:
+        request.session[SIGNUP_KEY] = str(row.public_id)
+        return redirect("accounts:signup_verify")
+    if status == 400 and not form.is_valid():
+        _signup_errors_too(form)
     return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
@@ -325,30 +349,23 @@ def _signup_errors_too(form: SignupForm) -> None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def signup_verify(request: HttpRequest) -> HttpResponse:
-    row = accounts.code_get(public_id=request.session.get(SIGNUP_KEY),
-                            purpose=OneTimeCode.Purpose.SIGNUP)
-    if row is None:
-        messages.info(request, _("Vui lòng nhập thông tin đăng ký trước."))
-        return redirect("accounts:signup")
-    if request.method == "POST" and "resend" in request.POST:
-        _resend(request, session_key=SIGNUP_KEY, purpose=OneTimeCode.Purpose.SIGNUP)
+    row = _pending_code(request, public_id=request.session.get(SIGNUP_KEY),
+                        purpose=OneTimeCode.Purpose.SIGNUP, restart="accounts:signup",
+                        missing=_("Vui lòng nhập thông tin đăng ký trước."))
+    if isinstance(row, HttpResponse):
+        return row
+    if _wants_resend(request):
+        if new := _resent(request, row, OneTimeCode.Purpose.SIGNUP):
+            request.session[SIGNUP_KEY] = str(new.public_id)
         return redirect("accounts:signup_verify")
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                user = accounts.signup_verify(public_id=row.public_id,
-                                              code=form.cleaned_data["code"])
-            except DomainError as error:
-                _errors_into(form, error)
-                status = error.status
-            else:
-                request.session.pop(SIGNUP_KEY, None)
-                auth_login(request, user, backend=PASSWORD_BACKEND)
-                messages.success(request, _("Đã tạo tài khoản. Chào mừng bạn đến với Làng Số!"))
-                return redirect("accounts:profile")
+    done, user, status = _submit(request, form, lambda data: accounts.signup_verify(
+        public_id=row.public_id, code=data["code"]))
+    if done:
+        request.session.pop(SIGNUP_KEY, None)
+        auth_login(request, user, backend=PASSWORD_BACKEND)
+        messages.success(request, _("Đã tạo tài khoản. Chào mừng bạn đến với Làng Số!"))
+        return redirect("accounts:profile")
     return _code_page(request, row, form, template="accounts/signup_verify.html",
                       status=status)
 
@@ -357,49 +374,34 @@ def signup_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = IdentifierForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                row = accounts.password_reset_start(identifier=form.cleaned_data["identifier"],
-                                                    ip=client_address(request))
-            except DomainError as error:
-                _errors_into(form, error)
-                status = error.status
-            else:
-                request.session[RESET_KEY] = str(row.public_id)
-                return redirect("accounts:password_reset_verify")
+    done, row, status = _submit(request, form, lambda data: accounts.password_reset_start(
+        identifier=data["identifier"], ip=client_address(request)))
+    if done:
+        request.session[RESET_KEY] = str(row.public_id)
+        return redirect("accounts:password_reset_verify")
     return render(request, "accounts/password_reset.html", {"form": form}, status=status)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset_verify(request: HttpRequest) -> HttpResponse:
-    row = accounts.code_get(public_id=request.session.get(RESET_KEY),
-                            purpose=OneTimeCode.Purpose.RESET)
-    if row is None:
-        messages.info(request, _("Vui lòng nhập số điện thoại hoặc thư điện tử trước."))
-        return redirect("accounts:password_reset")
-    if request.method == "POST" and "resend" in request.POST:
-        _resend(request, session_key=RESET_KEY, purpose=OneTimeCode.Purpose.RESET)
+    row = _pending_code(request, public_id=request.session.get(RESET_KEY),
+                        purpose=OneTimeCode.Purpose.RESET, restart="accounts:password_reset",
+                        missing=_("Vui lòng nhập số điện thoại hoặc thư điện tử trước."))
+    if isinstance(row, HttpResponse):
+        return row
+    if _wants_resend(request):
+        if new := _resent(request, row, OneTimeCode.Purpose.RESET):
+            request.session[RESET_KEY] = str(new.public_id)
         return redirect("accounts:password_reset_verify")
     form = ResetFinishForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                accounts.password_reset_finish(public_id=row.public_id,
-                                               code=form.cleaned_data["code"],
-                                               new_password=form.cleaned_data["new_password1"])
-            except DomainError as error:
-                _errors_into(form, error, rename={"new_password": "new_password1"})
-                status = error.status
-            else:
-                request.session.pop(RESET_KEY, None)
-                messages.success(request, _("Đã đặt mật khẩu mới. Vui lòng đăng nhập."))
-                return redirect("accounts:login")
+    done, _result, status = _submit(request, form, lambda data: accounts.password_reset_finish(
+        public_id=row.public_id, code=data["code"], new_password=data["new_password1"],
+    ), rename={"new_password": "new_password1"})
+    if done:
+        request.session.pop(RESET_KEY, None)
+        messages.success(request, _("Đã đặt mật khẩu mới. Vui lòng đăng nhập."))
+        return redirect("accounts:login")
     return _code_page(request, row, form, template="accounts/password_reset_verify.html",
                       status=status)
 
@@ -411,21 +413,12 @@ def code_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     form = IdentifierForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                row = accounts.login_code_start(identifier=form.cleaned_data["identifier"],
-                                                ip=client_address(request))
-            except DomainError as error:
-                _errors_into(form, error)
-                status = error.status
-            else:
-                request.session[LOGIN_CODE_KEY] = {
-                    "code": str(row.public_id),
-                    "next": _safe_next(request, request.POST.get("next"))}
-                return redirect("accounts:code_login_verify")
+    done, row, status = _submit(request, form, lambda data: accounts.login_code_start(
+        identifier=data["identifier"], ip=client_address(request)))
+    if done:
+        request.session[LOGIN_CODE_KEY] = {
+            "code": str(row.public_id), "next": _safe_next(request, request.POST.get("next"))}
+        return redirect("accounts:code_login_verify")
     return render(request, "accounts/code_login.html",
                   {"form": form, "next": _safe_next(request, request.GET.get("next"))},
                   status=status)
@@ -436,37 +429,23 @@ def code_login(request: HttpRequest) -> HttpResponse:
 def code_login_verify(request: HttpRequest) -> HttpResponse:
     pending = request.session.get(LOGIN_CODE_KEY)
     pending = pending if isinstance(pending, dict) else {}
-    row = accounts.code_get(public_id=pending.get("code"), purpose=OneTimeCode.Purpose.LOGIN)
-    if row is None:
-        messages.info(request, _("Vui lòng nhập số điện thoại hoặc thư điện tử trước."))
-        return redirect("accounts:code_login")
-    if request.method == "POST" and "resend" in request.POST:
-        try:
-            new = accounts.code_resend(public_id=row.public_id,
-                                       purpose=OneTimeCode.Purpose.LOGIN,
-                                       ip=client_address(request))
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
+    row = _pending_code(request, public_id=pending.get("code"),
+                        purpose=OneTimeCode.Purpose.LOGIN, restart="accounts:code_login",
+                        missing=_("Vui lòng nhập số điện thoại hoặc thư điện tử trước."))
+    if isinstance(row, HttpResponse):
+        return row
+    if _wants_resend(request):
+        if new := _resent(request, row, OneTimeCode.Purpose.LOGIN):
             request.session[LOGIN_CODE_KEY] = {**pending, "code": str(new.public_id)}
-            messages.success(request, _("Đã gửi mã mới. Mã cũ không còn dùng được."))
         return redirect("accounts:code_login_verify")
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                user = accounts.login_code_verify(public_id=row.public_id,
-                                                  code=form.cleaned_data["code"])
-            except DomainError as error:
-                _errors_into(form, error)
-                status = error.status
-            else:
-                request.session.pop(LOGIN_CODE_KEY, None)
-                auth_login(request, user, backend=PASSWORD_BACKEND)
-                return redirect(_safe_next(request, pending.get("next"))
-                                or resolve_url(settings.LOGIN_REDIRECT_URL))
+    done, user, status = _submit(request, form, lambda data: accounts.login_code_verify(
+        public_id=row.public_id, code=data["code"]))
+    if done:
+        request.session.pop(LOGIN_CODE_KEY, None)
+        auth_login(request, user, backend=PASSWORD_BACKEND)
+        return redirect(_safe_next(request, pending.get("next"))
+                        or resolve_url(settings.LOGIN_REDIRECT_URL))
     return _code_page(request, row, form, template="accounts/code_login_verify.html",
                       status=status)
 
