@@ -537,12 +537,22 @@ def _signup_send(address: Address, *, payload: dict[str, Any], ip: str | None,
     row, code = _issue_code(purpose=OneTimeCode.Purpose.SIGNUP, address=address, ip=ip,
                             now=now, payload={} if taken else payload, user=None,
                             deliverable=not taken)
+    notice = None
     if taken:
-        _deliver(row, subject=_("Làng Số: địa chỉ này đã có tài khoản"),
-                 body=_("Có người vừa dùng %(address)s để đăng ký tài khoản Làng Số, nhưng "
-                        "địa chỉ này đã có tài khoản. Nếu là bạn, hãy đăng nhập hoặc chọn "
-                        "\"Quên mật khẩu\". Nếu không phải bạn, hãy bỏ qua tin này.")
-                 % {"address": address.value})
+        notice = (_("Làng Số: địa chỉ này đã có tài khoản"),
+                  _("Có người vừa dùng %(address)s để đăng ký tài khoản Làng Số, nhưng "
+                    "địa chỉ này đã có tài khoản. Nếu là bạn, hãy đăng nhập hoặc chọn "
+                    "\"Quên mật khẩu\". Nếu không phải bạn, hãy bỏ qua tin này.")
+                  % {"address": address.value})
+    return _send_code_or_notice(row, code, notice=notice)
+
+
+def _send_code_or_notice(row: OneTimeCode, code: str, *,
+                         notice: tuple[str, str] | None) -> OneTimeCode:
+    """Send the code, or, when the request cannot be honoured, a notice (subject, body)
+    to the address instead: the requester sees the same answer either way."""
+    if notice is not None:
+        _deliver(row, subject=notice[0], body=notice[1])
     else:
         _send_code(row, code)
     log.info("account.code_sent", extra={"event": "account.code_sent", "code_id": row.pk,
@@ -666,17 +676,14 @@ def _reset_send(address: Address, *, ip: str | None, now: datetime) -> OneTimeCo
     user = _accounts_at(address).filter(is_active=True).order_by("pk").first()
     row, code = _issue_code(purpose=OneTimeCode.Purpose.RESET, address=address, ip=ip,
                             now=now, payload={}, user=user, deliverable=user is not None)
+    notice = None
     if user is None:
-        _deliver(row, subject=_("Làng Số: yêu cầu đặt lại mật khẩu"),
-                 body=_("Có người vừa yêu cầu đặt lại mật khẩu Làng Số cho %(address)s, "
-                        "nhưng địa chỉ này chưa có tài khoản. Nếu là bạn, bạn có thể đăng ký "
-                        "tài khoản mới. Nếu không phải bạn, hãy bỏ qua tin này.")
-                 % {"address": address.value})
-    else:
-        _send_code(row, code)
-    log.info("account.code_sent", extra={"event": "account.code_sent", "code_id": row.pk,
-                                         "purpose": row.purpose, "channel": row.channel})
-    return row
+        notice = (_("Làng Số: yêu cầu đặt lại mật khẩu"),
+                  _("Có người vừa yêu cầu đặt lại mật khẩu Làng Số cho %(address)s, "
+                    "nhưng địa chỉ này chưa có tài khoản. Nếu là bạn, bạn có thể đăng ký "
+                    "tài khoản mới. Nếu không phải bạn, hãy bỏ qua tin này.")
+                  % {"address": address.value})
+    return _send_code_or_notice(row, code, notice=notice)
 
 
 def password_reset_finish(*, public_id: Any, code: str, new_password: str,
@@ -747,23 +754,20 @@ def _login_send(address: Address, *, ip: str | None, now: datetime) -> OneTimeCo
     row, code = _issue_code(purpose=OneTimeCode.Purpose.LOGIN, address=address, ip=ip,
                             now=now, payload={}, user=user if public else None,
                             deliverable=public)
-    if public:
-        _send_code(row, code)
-    elif user is not None:
-        _deliver(row, subject=_("Làng Số: yêu cầu mã đăng nhập"),
-                 body=_("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s. Tài khoản "
-                        "cán bộ đăng nhập bằng mật khẩu và mã xác thực, không dùng mã gửi qua "
-                        "tin nhắn. Nếu không phải bạn, hãy bỏ qua tin này.")
-                 % {"address": address.value})
-    else:
-        _deliver(row, subject=_("Làng Số: yêu cầu mã đăng nhập"),
-                 body=_("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s, nhưng địa "
-                        "chỉ này chưa có tài khoản. Nếu là bạn, bạn có thể đăng ký tài khoản "
-                        "mới. Nếu không phải bạn, hãy bỏ qua tin này.")
-                 % {"address": address.value})
-    log.info("account.code_sent", extra={"event": "account.code_sent", "code_id": row.pk,
-                                         "purpose": row.purpose, "channel": row.channel})
-    return row
+    notice = None
+    if user is not None and not public:
+        notice = (_("Làng Số: yêu cầu mã đăng nhập"),
+                  _("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s. Tài khoản "
+                    "cán bộ đăng nhập bằng mật khẩu và mã xác thực, không dùng mã gửi qua "
+                    "tin nhắn. Nếu không phải bạn, hãy bỏ qua tin này.")
+                  % {"address": address.value})
+    elif user is None:
+        notice = (_("Làng Số: yêu cầu mã đăng nhập"),
+                  _("Có người vừa yêu cầu mã đăng nhập Làng Số cho %(address)s, nhưng địa "
+                    "chỉ này chưa có tài khoản. Nếu là bạn, bạn có thể đăng ký tài khoản "
+                    "mới. Nếu không phải bạn, hãy bỏ qua tin này.")
+                  % {"address": address.value})
+    return _send_code_or_notice(row, code, notice=notice)
 
 
 def login_code_verify(*, public_id: Any, code: str, now: datetime | None = None) -> User:
