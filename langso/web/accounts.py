@@ -37,6 +37,7 @@ from langso.web.accounts_forms import (
     ResetFinishForm,
     SignupForm,
 )
+from langso.web.form_errors import add_domain_errors
 
 log = logging.getLogger("langso.accounts")
 
@@ -47,16 +48,6 @@ SIGNUP_KEY = "accounts.signup_code"
 RESET_KEY = "accounts.reset_code"
 LOGIN_CODE_KEY = "accounts.login_code"
 PASSWORD_BACKEND = "langso.core.auth_backends.PhoneOrEmailBackend"  # noqa: S105
-
-
-def _errors_into(form: Any, error: DomainError, rename: dict[str, str] | None = None) -> None:
-    rename = rename or {}
-    for field, errors in error.field_errors.items():
-        name = rename.get(field, field)
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
 
 
 def _safe_next(request: HttpRequest, url: str | None) -> str:
@@ -187,7 +178,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             try:
                 device = accounts.totp_verify(user=user, token=form.cleaned_data["otp"])
             except DomainError as error:
-                _errors_into(form, error)
+                add_domain_errors(form, error)
                 status = error.status
             else:
                 return _second_factor_done(request, user, device, pending)
@@ -232,7 +223,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
                 device = accounts.totp_enroll(user=user, key=key,
                                               token=form.cleaned_data["otp"])
             except DomainError as error:
-                _errors_into(form, error)
+                add_domain_errors(form, error)
             else:
                 request.session.pop(TOTP_KEY, None)
                 messages.success(request, _("Đã bật xác thực hai lớp cho tài khoản."))
@@ -281,7 +272,7 @@ def _submit(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], 
     try:
         return True, action(form.cleaned_data), 200
     except DomainError as error:
-        _errors_into(form, error, rename)
+        add_domain_errors(form, error, rename)
         return False, None, error.status
 
 

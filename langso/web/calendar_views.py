@@ -24,7 +24,8 @@ from langso.core.clock import MAX_YEAR, MIN_YEAR, WorkingClock, display
 from langso.core.errors import DomainError, PermissionDenied
 from langso.core.services import calendar as calendar_services
 from langso.web.calendar_forms import DeadlineForm, OfficeHoursForm, OverrideForm
-from langso.web.views import _field_errors_into, staff_required
+from langso.web.form_errors import add_domain_errors
+from langso.web.views import staff_required
 
 
 def _year(raw: str | None) -> int:
@@ -50,7 +51,7 @@ def _deadline(form: DeadlineForm, clock: WorkingClock) -> dict[str, Any] | None:
         else:
             deadline = clock.add_working_hours(start, data["hours"])
     except DomainError as error:
-        _field_errors_into(form, error)
+        add_domain_errors(form, error)
         return None
     return {"start": display(start), "deadline": display(deadline)}
 
@@ -77,7 +78,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             except PermissionDenied as error:
                 raise DjangoPermissionDenied from error
             except DomainError as error:
-                _field_errors_into(form, error)
+                add_domain_errors(form, error)
                 status = 400
             else:
                 messages.success(request, _("Đã lưu ngày %(date)s.")
@@ -134,7 +135,7 @@ def office_hours_edit(request: HttpRequest) -> HttpResponse:
             calendar_services.office_hours_set(actor=request.user, commune=commune,
                                                **form.cleaned_data)
         except DomainError as error:
-            _field_errors_into(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(request, _("Đã lưu giờ làm việc."))
             return redirect(_calendar_url(commune.pk, default_year(timezone.now())))

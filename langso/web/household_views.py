@@ -12,7 +12,8 @@ from langso.core import access, selectors
 from langso.core.errors import DomainError
 from langso.core.models import HouseholdMember, Person, Relation, Village
 from langso.core.services import people as people_services
-from langso.web.views import _field_errors_into, staff_required
+from langso.web.form_errors import add_domain_errors
+from langso.web.views import staff_required
 
 
 class HouseholdForm(forms.Form):
@@ -53,7 +54,7 @@ def household_create(request: HttpRequest, person_pk: int) -> HttpResponse:
             household = people_services.household_create(actor=request.user, head=person,
                                                           **form.cleaned_data)
         except DomainError as error:
-            _field_errors_into(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(request, _("Đã lập hộ gia đình."))
             return redirect("web:household_detail", pk=household.pk)
@@ -99,7 +100,7 @@ def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, household=household, person=person,
                     relation=form.cleaned_data["relation"])
             except DomainError as error:
-                _field_errors_into(form, error)
+                add_domain_errors(form, error)
             else:
                 messages.success(request, _("Đã thêm thành viên."))
                 return redirect("web:household_detail", pk=household.pk)

@@ -17,6 +17,7 @@ from langso.core.models import Village
 from langso.core.services import geography as geography_services
 from langso.core.services import people as people_services
 from langso.core.services.accounts import session_needs_second_factor
+from langso.web.form_errors import add_domain_errors
 from langso.web.forms import PersonForm, VillageForm
 
 # Each public module (one-stop shop, field reports, bulletins, directory) adds its tile
@@ -94,14 +95,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/staff_home.html", {"communes": communes})
 
 
-def _field_errors_into(form: Any, error: DomainError) -> None:
-    for field, errors in error.field_errors.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-    if not error.field_errors:
-        form.add_error(None, error.message)
-
-
 @staff_required
 def person_list(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "")[:100]
@@ -130,7 +123,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
             person = people_services.person_create(actor=request.user, commune=commune,
                                                    **form.cleaned_data)
         except DomainError as error:
-            _field_errors_into(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(request, _("Đã thêm công dân."))
             return redirect("web:person_detail", pk=person.pk)
@@ -166,7 +159,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                           reason=request.POST.get("reason", "")[:500],
                                           **form.cleaned_data)
         except DomainError as error:
-            _field_errors_into(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(request, _("Đã lưu thay đổi."))
             return redirect("web:person_detail", pk=person.pk)
@@ -190,7 +183,7 @@ def village_list(request: HttpRequest) -> HttpResponse:
                 geography_services.village_create(actor=request.user, commune=manageable[0],
                                                    **form.cleaned_data)
             except DomainError as error:
-                _field_errors_into(form, error)
+                add_domain_errors(form, error)
                 status = 400
             else:
                 messages.success(request, _("Đã thêm thôn."))
@@ -213,7 +206,7 @@ def village_edit(request: HttpRequest, pk: int) -> HttpResponse:
             geography_services.village_rename(actor=request.user, village=village,
                                               **form.cleaned_data)
         except DomainError as error:
-            _field_errors_into(form, error)
+            add_domain_errors(form, error)
         else:
             messages.success(request, _("Đã lưu thay đổi."))
             return redirect("web:village_list")
