@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "langso.core",
     "langso.web",
     "langso.api",
+    "langso.onestop",
 ]
 
 MIDDLEWARE = [

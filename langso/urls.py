@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("langso.web.urls")),
     path("tai-khoan/", include("langso.web.accounts_urls")),
     path("api/v1/", include("langso.api.urls")),
+    path("api/v1/", include("langso.onestop.api_urls")),
+    path("", include("langso.onestop.urls")),
     path("thong-bao/", include("langso.core.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin signs in through the accounts page (and its staff TOTP step).

@@ -41,6 +41,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # heads see files through the record that holds them (a field report of their village).
     "upload.view": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.SPECIALIST,
                               R.CLERK, R.COMMUNE_ADMIN}),
+    # One-stop shop (langso/onestop). Dossiers hold personal data: the office that handles
+    # them reads them; the commune's IT administrator and province staff see statistics only.
+    # Specialists are further narrowed to their department's dossiers (onestop.selectors).
+    "dossier.view": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.SPECIALIST,
+                               R.CLERK}),
+    "dossier.receive": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER}),
+    "payment.confirm": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.CLERK}),
+    "onestop.statistics": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER,
+                                     R.COMMUNE_ADMIN, R.PROVINCE_ADMIN}),
+    "onestop.settings": frozenset({R.CHAIRMAN, R.COMMUNE_ADMIN}),
+    # The national catalogue is shared by the installation: province administrators edit it.
+    "procedure.manage": frozenset({R.PROVINCE_ADMIN}),
 }
 # These roles act for one village of the commune, not the whole commune.
 VILLAGE_SCOPED_ROLES = frozenset({R.VILLAGE_HEAD, R.DIGITAL_TEAM})
