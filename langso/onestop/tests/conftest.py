@@ -23,6 +23,13 @@ BIRTH_SCHEMA = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def onestop_media(settings: Any, tmp_path: Any) -> Any:
+    """Uploads and issued documents of each test go to its own directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def make_procedure(db: Any) -> Callable[..., Procedure]:
     counter = iter(range(1, 10_000))
