@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                R.CLERK}),
     "dossier.receive": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER}),
     "payment.confirm": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER, R.CLERK}),
+    # The leaders' overview: every open dossier of the commune and who is late with it.
+    "dossier.overview": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN}),
     "onestop.statistics": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.ONE_STOP_OFFICER,
                                      R.COMMUNE_ADMIN, R.PROVINCE_ADMIN}),
     "onestop.settings": frozenset({R.CHAIRMAN, R.COMMUNE_ADMIN}),
