@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "langso.web",
     "langso.api",
     "langso.onestop",
+    "langso.signing",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,27 @@ TASK_FAILED_RETENTION_DAYS = env.int("TASK_FAILED_RETENTION_DAYS", default=30)
 # e-mail and SMS; without it messages carry the path only.
 SITE_URL = env.str("SITE_URL", default="")
 
+# --- Document signing (docs/one-stop.md "Documents and signatures") ---------------------
+# "dev": a CA and commune certificates generated on first use in SIGNING_DEV_DIR (never in
+# production: nobody outside trusts them). "pkcs12": a .p12/.pfx file; "{commune}" in the path
+# is replaced by the commune code, so each commune may have its own organisation certificate.
+# "pkcs11": a key on a token or HSM (the CA's USB token, SoftHSM); "{commune}" in the labels.
+SIGNING_BACKEND = env.str("SIGNING_BACKEND", default="dev" if DEBUG or TESTING else "pkcs12")
+SIGNING_DEV_DIR = env.path("SIGNING_DEV_DIR", default=BASE_DIR / "var" / "signing")
+SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default="")
+SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
+SIGNING_PKCS11_MODULE = env.str("SIGNING_PKCS11_MODULE", default="")
+SIGNING_PKCS11_TOKEN_LABEL = env.str("SIGNING_PKCS11_TOKEN_LABEL", default="")
+SIGNING_PKCS11_KEY_LABEL = env.str("SIGNING_PKCS11_KEY_LABEL", default="")
+SIGNING_PKCS11_CERT_LABEL = env.str("SIGNING_PKCS11_CERT_LABEL", default="")
+SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
+# PEM files of the roots a signature must chain to be "trusted" (the national root CA, the
+# government CA); the dev CA is added while SIGNING_BACKEND is "dev". Extra intermediates
+# embedded in a signed PDF are used to build the chain.
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+# The public verification page refuses bigger files before reading them.
+SIGNING_VERIFY_MAX_MB = env.int("SIGNING_VERIFY_MAX_MB", default=10)
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -387,6 +409,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "amqtt": {"level": "WARNING"},
         "transitions": {"level": "WARNING"},
+        # WeasyPrint subsets fonts for every PDF; fontTools narrates each table at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
 

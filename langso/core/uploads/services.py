@@ -6,9 +6,11 @@ A file whose row was rolled back later by the caller's own transaction is remove
 ``upload_sweep_orphans`` (``manage.py upload_sweep``).
 """
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from io import BytesIO
 from typing import IO, Any
 
 from django.conf import settings
@@ -129,6 +131,32 @@ def upload_store(*, actor: Any, commune: Commune, file: Any, kind: str,
     logger.info("upload.stored", extra={"commune": commune.pk, "kind": kind,
                                         "size": checked.size, "file": str(stored.public_id)})
     return stored
+
+
+def store_generated(*, commune: Commune, name: str, data: bytes, actor: Any = None,
+                    content_type: str = "application/pdf", extension: str = "pdf",
+                    now: datetime | None = None) -> StoredFile:
+    """Store a file the system made itself (an issued, signed PDF): no upload checks or
+    quota, same storage, naming and file-before-row order as ``upload_store``."""
+    now = now or timezone.now()
+    storage_name = _storage_name(commune, extension, now)
+    try:
+        storage_name = storage().save(storage_name, _Outgoing(BytesIO(data), storage_name,
+                                                              content_type))
+    except Exception as exc:
+        logger.exception("upload.storage_failed", extra={"commune": commune.pk})
+        raise StorageUnavailable(_("Chưa lưu được tệp, vui lòng thử lại sau ít phút.")) from exc
+    try:
+        with transaction.atomic():
+            return StoredFile.objects.create(
+                commune=commune, kind=StoredFileKind.DOCUMENT,
+                original_name=content.sanitize_filename(name), storage_name=storage_name,
+                content_type=content_type, size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by=actor if getattr(actor, "pk", None) else None, created_at=now)
+    except BaseException:
+        _delete_quietly(storage_name)
+        raise
 
 
 def _walk(directory: str) -> Any:
