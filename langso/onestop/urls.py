@@ -1,10 +1,20 @@
 """Pages of the one-stop shop. Each block belongs to one module; keep them apart."""
 
-from django.urls import path  # noqa: F401  (each block adds its paths)
+from django.urls import path
+
+from langso.onestop import catalogue_views
 
 app_name = "onestop"
 urlpatterns: list = [
     # -- catalogue (catalogue_views) --
+    path("xa/<slug:slug>/thu-tuc/", catalogue_views.catalogue, name="catalogue"),
+    path("xa/<slug:slug>/thu-tuc/<slug:procedure>/", catalogue_views.procedure_detail,
+         name="procedure_detail"),
+    path("can-bo/thu-tuc/", catalogue_views.catalogue_manage, name="catalogue_manage"),
+    path("can-bo/thu-tuc/<slug:procedure>/phien-ban-moi/",
+         catalogue_views.procedure_version_new, name="procedure_version_new"),
+    path("can-bo/cau-hinh-mot-cua/", catalogue_views.office_settings_edit,
+         name="office_settings"),
     # -- citizen submission and public status (citizen_views, status_views) --
     # -- counter intake (counter_views) --
     # -- staff processing (staff_views) --
