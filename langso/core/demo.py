@@ -185,4 +185,7 @@ def demo_load() -> list[Commune]:
     if not User.objects.filter(username="admin").exists():
         _user("admin", "Quản trị hệ thống", kind=User.Kind.STAFF, is_staff=True,
               is_superuser=True)
+    from langso.onestop.catalogue.loader import onestop_demo_load  # the one-stop demo
+
+    onestop_demo_load(loaded)
     return loaded

@@ -7,3 +7,8 @@ class OneStopConfig(AppConfig):
     label = "onestop"
     verbose_name = _("Một cửa điện tử")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from langso.onestop import catalogue_views
+
+        catalogue_views.register()  # home-page tile and staff links

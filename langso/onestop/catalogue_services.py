@@ -459,7 +459,7 @@ def _office_values(data: Mapping[str, Any]) -> dict[str, Any]:
                                         for f, v in (("bank_bin", bin_), ("bank_account", account),
                                                      ("bank_account_name", name)) if not v})
     warn = data.get("warn_days_before")
-    if not _is_int(warn) or not 0 <= warn <= 10:
+    if not isinstance(warn, int) or isinstance(warn, bool) or not 0 <= warn <= 10:
         raise _invalid("warn_days_before", _("Số ngày cảnh báo từ 0 đến 10."))
     return {
         "organ_code": organ,

@@ -38,7 +38,7 @@ def catalogue_load(*, entries: Iterable[Mapping[str, Any]] | None = None) -> Loa
 
 # Fictional accounts for the demo only. BINs are the banks' real NAPAS identifiers, so a
 # banking app reads the VietQR code: 970415 VietinBank, 970405 Agribank.
-DEMO_BANK_ACCOUNTS = {
+DEMO_BANK_ACCOUNTS: dict[int, dict[str, Any]] = {
     8911: {"bank_bin": "970415", "bank_account": "113000891100",
            "bank_account_name": "UBND XA TAM DAO"},
     15469: {"bank_bin": "970405", "bank_account": "3500201546900",
