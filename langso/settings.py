@@ -318,7 +318,9 @@ SITE_URL = env.str("SITE_URL", default="")
 # production: nobody outside trusts them). "pkcs12": a .p12/.pfx file; "{commune}" in the path
 # is replaced by the commune code, so each commune may have its own organisation certificate.
 # "pkcs11": a key on a token or HSM (the CA's USB token, SoftHSM); "{commune}" in the labels.
-SIGNING_BACKEND = env.str("SIGNING_BACKEND", default="dev" if DEBUG or TESTING else "pkcs12")
+# (Not SIGNING_BACKEND: Django's own setting of that name signs cookies.)
+SIGNING_KEY_BACKEND = env.str("SIGNING_KEY_BACKEND",
+                              default="dev" if DEBUG or TESTING else "pkcs12")
 SIGNING_DEV_DIR = env.path("SIGNING_DEV_DIR", default=BASE_DIR / "var" / "signing")
 SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default="")
 SIGNING_PKCS12_PASSWORD = env.str("SIGNING_PKCS12_PASSWORD", default="")
@@ -328,7 +330,7 @@ SIGNING_PKCS11_KEY_LABEL = env.str("SIGNING_PKCS11_KEY_LABEL", default="")
 SIGNING_PKCS11_CERT_LABEL = env.str("SIGNING_PKCS11_CERT_LABEL", default="")
 SIGNING_PKCS11_PIN = env.str("SIGNING_PKCS11_PIN", default="")
 # PEM files of the roots a signature must chain to be "trusted" (the national root CA, the
-# government CA); the dev CA is added while SIGNING_BACKEND is "dev". Extra intermediates
+# government CA); the dev CA is added while SIGNING_KEY_BACKEND is "dev". Extra intermediates
 # embedded in a signed PDF are used to build the chain.
 SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
 # The public verification page refuses bigger files before reading them.

@@ -1,6 +1,6 @@
 """Where a commune's signing key comes from, and which roots a signature must chain to.
 
-``SIGNING_BACKEND``:
+``SIGNING_KEY_BACKEND``:
 - ``dev``: a development CA and one organisation certificate per commune, generated on first
   use in ``SIGNING_DEV_DIR``. Nobody outside trusts that CA: development and tests only.
 - ``pkcs12``: a .p12/.pfx file bought from a licensed CA; ``{commune}`` in
@@ -250,7 +250,7 @@ def _pkcs11_label(value: str, commune: Commune) -> str | None:
 def commune_signer(commune: Commune) -> Iterator[Signer]:
     """The signer for ``commune``'s organisation certificate, open for the duration of
     the ``with`` block (a PKCS#11 session is closed afterwards)."""
-    backend = settings.SIGNING_BACKEND
+    backend = settings.SIGNING_KEY_BACKEND
     if backend == "dev":
         yield _dev_signer(commune)
     elif backend == "pkcs12":
@@ -302,6 +302,6 @@ def trust_roots() -> list[asn1_x509.Certificate]:
     """The roots a signature must chain to: SIGNING_TRUST_ROOTS, plus the development CA
     while the development backend is in use."""
     roots = configured_roots()
-    if settings.SIGNING_BACKEND == "dev":
+    if settings.SIGNING_KEY_BACKEND == "dev":
         roots.append(_asn1_cert(dev_ca()[1]))
     return roots

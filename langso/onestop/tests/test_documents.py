@@ -33,7 +33,7 @@ CHILD = {"child_name": "Nguyễn Văn Bình", "child_birth_date": "2026-11-01",
 @pytest.fixture(autouse=True)
 def signing_dir(settings: Any, tmp_path_factory: Any) -> Any:
     """One development CA for the module's tests, outside the working tree."""
-    settings.SIGNING_BACKEND = "dev"
+    settings.SIGNING_KEY_BACKEND = "dev"
     settings.SIGNING_DEV_DIR = tmp_path_factory.getbasetemp() / "signing-dev"
     settings.SITE_URL = "https://langso.example.vn"
     return settings.SIGNING_DEV_DIR
