@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from langso.onestop import catalogue_views
+from langso.onestop import catalogue_views, staff_views
+from langso.signing import views as signing_views
 
 app_name = "onestop"
 urlpatterns: list = [
@@ -18,7 +19,16 @@ urlpatterns: list = [
     # -- citizen submission and public status (citizen_views, status_views) --
     # -- counter intake (counter_views) --
     # -- staff processing (staff_views) --
+    path("can-bo/mot-cua/", staff_views.worklist_view, name="staff_worklist"),
+    path("can-bo/mot-cua/tong-quan/", staff_views.overview_view, name="staff_overview"),
+    path("can-bo/mot-cua/ho-so/<uuid:public_id>/", staff_views.dossier_view,
+         name="staff_dossier"),
+    path("can-bo/mot-cua/ho-so/<uuid:public_id>/tep/<uuid:file_id>/",
+         staff_views.dossier_file, name="staff_dossier_file"),
+    path("can-bo/mot-cua/ho-so/<uuid:public_id>/<str:action>/", staff_views.dossier_action,
+         name="staff_action"),
     # -- payments (payment_views) --
     # -- statistics (statistics_views) --
     # -- signature verification (langso.signing) --
+    path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
 ]
