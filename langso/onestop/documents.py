@@ -6,13 +6,17 @@ organisation certificate, stored, and recorded as ``DossierDocument``.
 import datetime as dt
 import importlib
 import logging
+from io import BytesIO
 from typing import Any
 
 import segno
 from django.conf import settings
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from langso.core import access
 from langso.core.clock import local
@@ -31,7 +35,7 @@ from langso.onestop.models import (
 )
 from langso.signing import keys
 from langso.signing.pdf import sign_pdf
-from langso.signing.render import template_to_pdf
+from langso.signing.render import html_to_pdf, template_to_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -292,3 +296,121 @@ def document_response(request: HttpRequest, document: DossierDocument) -> HttpRe
 def latest_document(dossier: Dossier, form: str) -> DossierDocument | None:
     return dossier.documents.filter(form=form).select_related("file").first()
 
+
+
+# -- Mẫu 07: the tracking book -----------------------------------------------------------
+
+BOOK_COLUMNS = [
+    _lazy("Số thứ tự"), _lazy("Mã hồ sơ"), _lazy("Tên thủ tục hành chính"),
+    _lazy("Người nộp"), _lazy("Ngày nhận hồ sơ"), _lazy("Ngày hẹn trả kết quả"),
+    _lazy("Chuyển hồ sơ đến"), _lazy("Ngày có kết quả"), _lazy("Ngày trả kết quả"),
+    _lazy("Ghi chú"),
+]
+
+
+def _book_note(dossier: Dossier) -> str:
+    from langso.onestop.services import is_late
+    from langso.onestop.workflow import State
+
+    notes = []
+    if dossier.status in (State.REFUSED, State.STOPPED, State.WITHDRAWN):
+        notes.append(str(State(dossier.status).label))
+    if is_late(dossier):
+        notes.append(_("Trễ hạn"))
+    return "; ".join(notes)
+
+
+def tracking_book_rows(commune: Commune, year: int,
+                       month: int | None = None) -> list[list[str]]:
+    """The rows of the commune's "Sổ theo dõi hồ sơ" for ``year`` (or one month of it), in
+    book order: every dossier the office received."""
+    assignments = Prefetch("steps", queryset=DossierStep.objects.filter(action="assign")
+                           .order_by("at", "pk"), to_attr="assignments")
+    dossiers = (Dossier.objects.filter(commune=commune, book_year=year, book_number__gt=0)
+                .select_related("procedure").prefetch_related(assignments)
+                .order_by("book_number"))
+    rows = []
+    for dossier in dossiers:
+        if month is not None and (dossier.received_at is None
+                                  or local(dossier.received_at).month != month):
+            continue
+        handed = "; ".join(s.handed_to_label for s in dossier.assignments  # type: ignore[attr-defined]
+                           if s.handed_to_label)
+        applicant = dossier.applicant_name
+        if dossier.applicant_address:
+            applicant = f"{applicant}, {dossier.applicant_address}"
+        rows.append([
+            str(dossier.book_number), dossier.code, dossier.procedure.name, applicant,
+            short(dossier.received_at), short(dossier.due_at), handed,
+            short(dossier.resolved_at), short(dossier.returned_at), _book_note(dossier),
+        ])
+    return rows
+
+
+def _check_period(year: Any, month: Any) -> tuple[int, int | None]:
+    try:
+        year = int(year)
+        month = int(month) if month not in (None, "") else None
+    except (TypeError, ValueError):
+        raise DomainError(_("Kỳ báo cáo không hợp lệ.")) from None
+    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
+        raise DomainError(_("Kỳ báo cáo không hợp lệ."))
+    return year, month
+
+
+def _period_label(year: int, month: int | None) -> str:
+    if month is None:
+        return _("Năm %(year)d") % {"year": year}
+    return _("Tháng %(month)02d/%(year)d") % {"month": month, "year": year}
+
+
+def tracking_book_pdf(commune: Commune, year: Any, month: Any = None, *,
+                      now: dt.datetime | None = None) -> bytes:
+    """Mẫu 07 as a signed, landscape PDF."""
+    from django.utils import timezone
+
+    from langso.onestop.services import office_settings
+
+    year, month = _check_period(year, month)
+    now = now or timezone.now()
+    html = render_to_string("onestop/pdf/form_07_book.html", {
+        "organisation": keys.organisation_name(commune), "office": office_settings(commune),
+        "place": _place(commune), "issued_on": long_date(now), "columns": BOOK_COLUMNS,
+        "rows": tracking_book_rows(commune, year, month), "period": _period_label(year, month),
+        "year": str(year),
+    })
+    return sign_pdf(html_to_pdf(html), commune=commune,
+                    reason=_("Sổ theo dõi hồ sơ – %(period)s")
+                    % {"period": _period_label(year, month)})
+
+
+def tracking_book_xlsx(commune: Commune, year: Any, month: Any = None) -> bytes:
+    """Mẫu 07 as a spreadsheet (offices keep and print the book in Excel)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    year, month = _check_period(year, month)
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = f"So theo doi {year}" + (f"-{month:02d}" if month else "")
+    sheet.append([_("SỔ THEO DÕI HỒ SƠ")])
+    sheet.append([f"{keys.organisation_name(commune)} – {_period_label(year, month)}"])
+    sheet.append([str(c) for c in BOOK_COLUMNS])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet["A1"].font = Font(bold=True, size=14)
+    for row in tracking_book_rows(commune, year, month):
+        sheet.append(row)
+        # A name typed as "=HYPERLINK(…)" stays text, never a formula (spreadsheet injection).
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    for letter, width in zip("ABCDEFGHIJ", (8, 20, 40, 32, 16, 16, 28, 16, 16, 24),
+                             strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A4"
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()

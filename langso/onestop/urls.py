@@ -4,6 +4,7 @@ from django.urls import path
 
 from langso.onestop import catalogue_views, staff_views
 from langso.signing import views as signing_views
+from langso.signing import views as signing_views
 
 app_name = "onestop"
 urlpatterns: list = [
@@ -30,5 +31,6 @@ urlpatterns: list = [
     # -- payments (payment_views) --
     # -- statistics (statistics_views) --
     # -- signature verification (langso.signing) --
+    path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
     path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
 ]

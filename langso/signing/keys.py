@@ -12,6 +12,7 @@
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -221,16 +222,18 @@ def _pkcs12_path(commune: Commune) -> Path:
 
 def _pkcs12_signer(commune: Commune) -> SimpleSigner:
     path = _pkcs12_path(commune)
+    password = settings.SIGNING_PKCS12_PASSWORD
     try:
         stat = path.stat()
-        cache_key = ("pkcs12", str(path), stat.st_mtime_ns, stat.st_size)
+        # A replaced file or a changed password loads again.
+        cache_key = ("pkcs12", str(path), stat.st_mtime_ns, stat.st_size,
+                     hashlib.sha256(password.encode()).hexdigest())
         with _lock:
             if cache_key in _cache:
                 return _cache[cache_key]
         data = path.read_bytes()
     except OSError as exc:
         raise SigningUnavailable(_("Không đọc được tệp chứng thư số của xã.")) from exc
-    password = settings.SIGNING_PKCS12_PASSWORD
     try:
         signer = SimpleSigner.load_pkcs12_data(
             data, other_certs=_extra_certs(), passphrase=password.encode() if password else None)
@@ -272,8 +275,10 @@ def commune_signer(commune: Commune) -> Iterator[Signer]:
         try:
             key_label = _pkcs11_label(settings.SIGNING_PKCS11_KEY_LABEL, commune)
             cert_label = _pkcs11_label(settings.SIGNING_PKCS11_CERT_LABEL, commune) or key_label
+            # Hash here, sign the digest on the token (CKM_ECDSA / CKM_RSA_PKCS): every token
+            # has the raw mechanisms; SoftHSM and some USB tokens lack the hash-and-sign ones.
             yield PKCS11Signer(session, cert_label=cert_label, key_label=key_label,
-                               ca_chain=_extra_certs())
+                               ca_chain=_extra_certs(), use_raw_mechanism=True)
         finally:
             session.close()
     else:

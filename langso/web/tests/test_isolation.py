@@ -33,7 +33,9 @@ from langso.testing.urlwalk import Route, iter_routes
 NOT_TENANT_DATA = {"api:schema", "api:docs", "set_language", "web:language", "healthz",
                    "admin:jsi18n",
                    "admin:logout", "admin:password_change", "admin:password_change_done",
-                   "accounts:logout"}
+                   "accounts:logout",
+                   # Public PDF signature check: reads the uploaded file, shows no tenant data.
+                   "onestop:verify_document"}
 
 
 def tenant_models() -> list[type[Model]]:
