@@ -230,6 +230,8 @@ class Dossier(models.Model):
             models.Index(fields=["commune", "status", "due_at"], name="dossier_worklist"),
             models.Index(fields=["commune", "received_at"], name="dossier_received"),
             models.Index(fields=["commune", "resolved_at"], name="dossier_resolved"),
+            # The statistics find dossiers closed in a period, or still open, by this one.
+            models.Index(fields=["commune", "closed_at"], name="dossier_closed"),
         ]
 
     def __str__(self) -> str:
@@ -339,6 +341,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-confirmed_at"]
+        # Fees paid in a period (statistics).
+        indexes = [models.Index(fields=["confirmed_at"], name="payment_confirmed")]
 
     def __str__(self) -> str:
         return self.receipt_number

@@ -250,11 +250,13 @@ def _dossier_rows(commune: Commune, start: dt.datetime, end: dt.datetime,
         "refused": _closed(State.REFUSED, start, end),
         "stopped": _closed(State.STOPPED, start, end),
     }
-    # Only dossiers that can count anywhere: received before the end and not finished
-    # before the start (each index of ``Dossier.Meta`` serves one branch of the OR).
+    # A superset of the dossiers that count anywhere, shaped for the indexes of
+    # ``Dossier.Meta`` (one per branch of the OR): received in the period, or with a result
+    # or a closure since its start, or not closed at all.
     relevant = (Dossier.objects
                 .filter(commune=commune, received_at__isnull=False, received_at__lt=end)
-                .filter(Q(received_at__gte=start) | _not_ended_before(start)))
+                .filter(Q(received_at__gte=start) | Q(resolved_at__gte=start)
+                        | Q(closed_at__gte=start) | Q(closed_at__isnull=True)))
     return (relevant
             .alias(resolved_day=TruncDate("resolved_at", tzinfo=TZ),
                    due_day=TruncDate("due_at", tzinfo=TZ))

@@ -147,7 +147,7 @@ def test_every_figure_of_the_commune_total(commune, november):
 
     assert as_dict(report.total) == {
         "carried_over": 3,            # carried_resolved_early, carried_open_overdue, stopped_after
-        "received_online": 5,         # online_on_time, early/on-time pair, paused_in_time, withdrawn
+        "received_online": 5,         # online_on_time, early/on-time pair, paused, withdrawn
         "received_direct": 8,
         "resolved_early": 2,          # carried_resolved_early, early_late_evening
         "resolved_on_time": 2,        # online_on_time, on_time_after_midnight
