@@ -453,11 +453,11 @@ def _office_values(data: Mapping[str, Any]) -> dict[str, Any]:
         raise _invalid("bank_account_name", _("Tên tài khoản chỉ gồm chữ in hoa không dấu, "
                                               "chữ số và dấu cách."))
     if any((bin_, account, name)) and not all((bin_, account, name)):
-        raise DomainError(_("Nhập đủ mã BIN, số tài khoản và tên tài khoản (hoặc bỏ trống cả "
-                            "ba nếu chưa thu phí qua ngân hàng)."),
-                          field_errors={f: [_("Cần nhập cùng các thông tin tài khoản khác.")]
-                                        for f, v in (("bank_bin", bin_), ("bank_account", account),
-                                                     ("bank_account_name", name)) if not v})
+        message = _("Nhập đủ mã BIN, số tài khoản và tên tài khoản (hoặc bỏ trống cả ba nếu "
+                    "chưa thu phí qua ngân hàng).")
+        raise DomainError(message, field_errors={
+            f: [message] for f, v in (("bank_bin", bin_), ("bank_account", account),
+                                      ("bank_account_name", name)) if not v})
     warn = data.get("warn_days_before")
     if not isinstance(warn, int) or isinstance(warn, bool) or not 0 <= warn <= 10:
         raise _invalid("warn_days_before", _("Số ngày cảnh báo từ 0 đến 10."))

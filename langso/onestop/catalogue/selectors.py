@@ -50,8 +50,10 @@ def time_limit_text(version: ProcedureVersion) -> str:
 
 
 def _matches(procedure: Procedure, words: list[str]) -> bool:
-    haystack = fold(f"{procedure.name} {procedure.code} {procedure.sector}")
-    return all(word in haystack for word in words)
+    """Every word in the name or code, or the whole query in the sector: "tam tru" must not
+    find "Khai báo tạm vắng" through its sector "… cư trú"."""
+    name = fold(f"{procedure.name} {procedure.code}")
+    return all(word in name for word in words) or " ".join(words) in fold(procedure.sector)
 
 
 def catalogue_in_force(*, query: str = "", sector: str = "", on: dt.date | None = None,
