@@ -2,8 +2,13 @@
 
 from django.urls import path
 
-from langso.onestop import catalogue_views, staff_views
-from langso.signing import views as signing_views
+from langso.onestop import (
+    catalogue_views,
+    citizen_views,
+    counter_views,
+    staff_views,
+    status_views,
+)
 from langso.signing import views as signing_views
 
 app_name = "onestop"
@@ -18,7 +23,24 @@ urlpatterns: list = [
     path("can-bo/cau-hinh-mot-cua/", catalogue_views.office_settings_edit,
          name="office_settings"),
     # -- citizen submission and public status (citizen_views, status_views) --
+    path("xa/<slug:slug>/dich-vu-cong/<slug:procedure>/nop/", citizen_views.submit,
+         name="submit"),
+    path("xa/<slug:slug>/dich-vu-cong/<slug:procedure>/nhap/", citizen_views.draft_save,
+         name="draft"),
+    path("ho-so-cua-toi/", citizen_views.my_dossiers, name="my_dossiers"),
+    path("ho-so-cua-toi/<uuid:public_id>/", citizen_views.dossier_detail,
+         name="citizen_dossier"),
+    path("ho-so-cua-toi/<uuid:public_id>/da-nop/", citizen_views.submitted, name="submitted"),
+    path("ho-so-cua-toi/<uuid:public_id>/giay-to/<str:form>/", citizen_views.dossier_document,
+         name="citizen_document"),
+    path("tra-cuu/", status_views.lookup, name="status"),
+    path("tra-cuu/<str:code>/", status_views.detail, name="status_detail"),
     # -- counter intake (counter_views) --
+    path("can-bo/mot-cua/tiep-nhan/", counter_views.intake, name="counter"),
+    path("can-bo/mot-cua/tiep-nhan/<uuid:public_id>/", counter_views.done,
+         name="counter_done"),
+    path("can-bo/mot-cua/tiep-nhan/<uuid:public_id>/bien-nhan/", counter_views.receipt,
+         name="counter_receipt"),
     # -- staff processing (staff_views) --
     path("can-bo/mot-cua/", staff_views.worklist_view, name="staff_worklist"),
     path("can-bo/mot-cua/tong-quan/", staff_views.overview_view, name="staff_overview"),
@@ -31,6 +53,5 @@ urlpatterns: list = [
     # -- payments (payment_views) --
     # -- statistics (statistics_views) --
     # -- signature verification (langso.signing) --
-    path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
     path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
 ]
