@@ -193,6 +193,7 @@ def _context(dossier: Dossier, form: str, actor: Any, now: dt.datetime) -> dict[
         "actor_name": _actor_name(actor), "actor_title": signer_title(actor, dossier.commune),
         "received_at": moment(dossier.received_at), "due_at": moment(dossier.due_at),
         "status_url": status_url(dossier), "status_qr": _qr(status_url(dossier)),
+        "verify_url": f"{str(settings.SITE_URL or '').rstrip('/')}/xac-minh-van-ban/",
     }
     if form == DocumentForm.RECEIPT:
         context["documents"] = _documents_table(dossier)
