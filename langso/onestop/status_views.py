@@ -5,6 +5,7 @@ No login, no JavaScript, no cookie, a few kilobytes. Lookups are rate-limited pe
 address so that codes cannot be enumerated quickly.
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from langso.onestop.selectors import dossier_by_lookup
 from langso.onestop.workflow import TRANSITIONS, State
 
 MAX_CODE = 40
+# Dossier codes are "<organ>-<yymmdd>-<nnnn>", lookup codes six letters and digits.
+CODE_SHAPE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 # (lookups, seconds) per client address. Misses count in their own, tighter bucket: a
 # village sharing one public address may follow many real dossiers, but an enumerator
 # mostly misses. Override with ONESTOP_STATUS_RATE / ONESTOP_STATUS_MISS_RATE.
@@ -100,7 +103,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     page."""
     code = (request.GET.get("ma") or "").strip()
     if code:
-        if len(code) > MAX_CODE:
+        if not CODE_SHAPE.match(code):
             return _private(render(request, "onestop/status.html", {
                 "code": "", "not_found": True}, status=404))
         return redirect("onestop:status_detail", code=code.upper())
