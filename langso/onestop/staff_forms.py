@@ -7,6 +7,7 @@ are the services' and come back as a DomainError shown on the same form.
 from typing import Any
 
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,9 @@ from langso.core.models import Department, User
 from langso.onestop.models import Dossier, Procedure
 from langso.onestop.services import MAX_REASON
 from langso.onestop.workflow import OPEN_STATES, TRANSITIONS, State
+
+# Django has no Vietnamese for its own message on NUL characters.
+NO_NUL = ProhibitNullCharactersValidator(message=_("Nội dung có ký tự không hợp lệ."))
 
 EXTEND = "extend"
 # Every action a form can be posted for: the workflow's plus the extension letter.
@@ -37,13 +41,18 @@ class WorklistFilterForm(forms.Form):
             Procedure.objects.filter(is_active=True).order_by("name"))
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Lý do, ý kiến"), required=False, max_length=MAX_REASON,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+def _reason_field(label: Any, *, required: bool) -> forms.CharField:
+    field = forms.CharField(label=label, required=required, max_length=MAX_REASON,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    field.validators = [v for v in field.validators
+                        if not isinstance(v, ProhibitNullCharactersValidator)] + [NO_NUL]
+    return field
 
+
+class ReasonForm(forms.Form):
     def __init__(self, *args: Any, required_reason: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required_reason
+        self.fields["reason"] = _reason_field(_("Lý do, ý kiến"), required=required_reason)
 
 
 class AssignForm(ReasonForm):
@@ -92,8 +101,10 @@ class ExtendForm(forms.Form):
                                    input_formats=["%d/%m/%Y", "%Y-%m-%d"],
                                    widget=forms.DateInput(attrs={"type": "date"},
                                                           format="%Y-%m-%d"))
-    reason = forms.CharField(label=_("Lý do chậm và lời xin lỗi"), max_length=MAX_REASON,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"] = _reason_field(_("Lý do chậm và lời xin lỗi"), required=True)
 
 
 def action_form(action: str, dossier: Dossier, *, data: Any = None, files: Any = None,

@@ -75,7 +75,8 @@ def test_each_row_says_how_urgent_it_is_in_words_and_colour(officers, spread):
     # hours (lunch 11:30-13:30 does not count); a working day is 7.5 hours.
     assert by_code[spread["due_today"].code].time_text == "còn 6 giờ"
     assert by_code[spread["due_soon"].code].time_text == "còn 1 ngày 6 giờ"
-    assert by_code[spread["paused"].code].time_text == "còn 2 ngày 1 giờ khi tiếp tục"  # 16 h of 7.5 h days
+    # 16 hours kept at the pause: two 7.5-hour days and one hour.
+    assert by_code[spread["paused"].code].time_text == "còn 2 ngày 1 giờ khi tiếp tục"
     very_late = by_code[spread["very_late"].code]
     assert very_late.label == "Quá hạn" and very_late.time_text.startswith("quá hạn ")
 
