@@ -7,6 +7,7 @@ from langso.onestop import (
     citizen_views,
     counter_views,
     staff_views,
+    statistics_views,
     status_views,
 )
 from langso.signing import views as signing_views
@@ -52,6 +53,9 @@ urlpatterns: list = [
          name="staff_action"),
     # -- payments (payment_views) --
     # -- statistics (statistics_views) --
+    path("can-bo/mot-cua/thong-ke/", statistics_views.statistics_view, name="statistics"),
+    path("can-bo/mot-cua/thong-ke/excel/", statistics_views.statistics_excel,
+         name="statistics_excel"),
     # -- signature verification (langso.signing) --
     path("xac-minh-van-ban/", signing_views.verify_document, name="verify_document"),
 ]
