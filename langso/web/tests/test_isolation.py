@@ -74,6 +74,9 @@ def world(commune, other_commune, make_village, make_person, make_staff):
     users = {role: make_staff(role, commune, village=a1 if role in access.VILLAGE_SCOPED_ROLES
                               else None) for role in Role.values if role != Role.PROVINCE_ADMIN}
     users[Role.PROVINCE_ADMIN] = make_staff(Role.PROVINCE_ADMIN, province=commune.province)
+    from langso.onestop.catalogue.loader import catalogue_load
+
+    catalogue_load()  # national procedures, so the catalogue routes are walked with real ones
     return {"a": commune, "b": other_commune, "users": users, "admin_b": admin_b,
             "a_people": a_people, "b_people": b_people, "households": (household_a, household_b),
             "a_village": a1}
@@ -89,11 +92,20 @@ def objects_of(commune) -> list[Any]:
     return found
 
 
+def catalogue_values(field: str) -> list[object]:
+    from langso.onestop.models import Procedure
+
+    found = list(Procedure.objects.order_by("pk").values_list(field, flat=True)[:1])
+    return found or (["9.999999"] if field == "code" else ["khong-co"])
+
+
 def fillings(route: Route, objects: list[Any], commune) -> Iterator[dict[str, object]]:
     """Every assignment of the route's parameters drawn from ``objects``."""
     choices: list[list[object]] = []
     for name, converter in route.params:
-        if converter == "slug" or name == "slug":
+        if name in ("procedure", "code"):  # the national catalogue: a procedure's slug or code
+            choices.append(catalogue_values("slug" if name == "procedure" else "code"))
+        elif converter == "slug" or name == "slug":
             choices.append([commune.slug])
         elif converter == "uuid":
             choices.append([v for o in objects for f in o._meta.fields
@@ -103,6 +115,8 @@ def fillings(route: Route, objects: list[Any], commune) -> Iterator[dict[str, ob
             choices.append(sorted({o.pk for o in objects}))
         elif name == "app_label":
             choices.append(["core"])
+        elif name == "action":  # a dossier action (onestop.staff_views); a few suffice
+            choices.append(["assign", "stop", "extend"])
         else:
             raise LookupError(f"{route.template}: no filler for <{converter}:{name}>")
     yield from (dict(zip([n for n, _ in route.params], combo, strict=True))
