@@ -186,6 +186,9 @@ def demo_load() -> list[Commune]:
         _user("admin", "Quản trị hệ thống", kind=User.Kind.STAFF, is_staff=True,
               is_superuser=True)
     from langso.onestop.catalogue.loader import onestop_demo_load  # the one-stop demo
+    from langso.onestop.demo import demo_dossiers_load
 
     onestop_demo_load(loaded)
+    for commune in loaded:
+        demo_dossiers_load(commune)
     return loaded
