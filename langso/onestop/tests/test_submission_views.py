@@ -181,7 +181,8 @@ def test_a_missing_required_document_is_named(signed_in, commune, procedure):
 
 
 def test_a_file_of_the_wrong_type_is_refused(signed_in, commune, procedure):
-    fake = SimpleUploadedFile("giay.pdf", b"MZ\x90\x00 not a pdf at all", content_type="application/pdf")
+    fake = SimpleUploadedFile("giay.pdf", b"MZ\x90\x00 not a pdf at all",
+                              content_type="application/pdf")
     response = _post(signed_in, commune, procedure, files={"doc-birth_certificate": fake})
     assert response.status_code == 400
     assert "Ảnh không hợp lệ" in response.content.decode() or \
