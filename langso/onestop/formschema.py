@@ -68,7 +68,11 @@ def check_schema(schema: Any) -> list[dict[str, Any]]:
 def _clean_one(spec: Mapping[str, Any], raw: Any, today: dt.date) -> Any:
     kind = spec["type"]
     if kind == "checkbox":
-        return raw in (True, "on", "true", "1", 1)
+        ticked = raw in (True, "on", "true", "1", 1)
+        # A required box is a declaration ("tôi cam đoan ..."): it must be ticked.
+        if spec.get("required") and not ticked:
+            raise ValueError(_("Vui lòng đánh dấu ô này."))
+        return ticked
     text = "" if raw is None else str(raw).strip()
     if "\x00" in text:
         raise ValueError(_("Nội dung có ký tự không hợp lệ."))
