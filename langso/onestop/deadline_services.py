@@ -88,6 +88,7 @@ class Deadlines:
         self._clocks: dict[int, WorkingClock] = {}
         self._warn_days: dict[int, int] = {}
         self._cutoffs: dict[int, dt.datetime] = {}
+        self._day_sessions: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = {}
 
     def prime(self, commune_ids: Iterable[int]) -> None:
         """Load the warning lead time of these communes in one query."""
@@ -99,6 +100,29 @@ class Deadlines:
         default = OfficeSettings._meta.get_field("warn_days_before").default
         for commune_id in wanted:
             self._warn_days[commune_id] = int(found.get(commune_id, default))  # type: ignore[arg-type]
+
+    def remaining(self, commune: Commune, deadline: dt.datetime) -> dt.timedelta:
+        """``WorkingClock.remaining`` with each date's sessions worked out once: a page of
+        dossiers late by weeks would otherwise walk the same days for every row."""
+        start, end = local(self.now), local(deadline)
+        sign = 1
+        if end < start:
+            start, end, sign = end, start, -1
+        total = dt.timedelta(0)
+        day = start.date()
+        while day <= end.date():
+            for begin, finish in self._sessions(commune, day):
+                overlap = min(finish, end) - max(begin, start)
+                if overlap > dt.timedelta(0):
+                    total += overlap
+            day += dt.timedelta(days=1)
+        return total * sign
+
+    def _sessions(self, commune: Commune, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        key = (commune.pk, day)
+        if key not in self._day_sessions:
+            self._day_sessions[key] = self.clock(commune).sessions(day)
+        return self._day_sessions[key]
 
     def clock(self, commune: Commune) -> WorkingClock:
         if commune.pk not in self._clocks:
@@ -134,7 +158,7 @@ class Deadlines:
             return Standing(Urgency.PAUSED, left, text)
         if dossier.due_at is None:
             return Standing(Urgency.WAITING, None, "")
-        left = self.clock(commune).remaining(dossier.due_at, self.now)
+        left = self.remaining(commune, dossier.due_at)
         length = self.day_length(commune)
         if self.now > dossier.due_at:
             return Standing(Urgency.LATE, left,

@@ -10,14 +10,21 @@ from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from langso.core import access
 from langso.core.models import Commune, Department, Membership, Role, User
 from langso.onestop.deadline_services import Deadlines, Standing
-from langso.onestop.models import Dossier, DossierAttachment, DossierDocument, DossierStep
+from langso.onestop.models import (
+    PAUSED_LAST,
+    WORKLIST_STATES,
+    Dossier,
+    DossierAttachment,
+    DossierDocument,
+    DossierStep,
+)
 from langso.onestop.selectors import dossier_staff_q
 from langso.onestop.workflow import COUNTING_STATES, OPEN_STATES, RESOLVED_STATES, State
 
@@ -49,18 +56,17 @@ def worklist_queryset(*, user: Any, status: str = "", procedure_id: int | None =
     dossiers waiting to be received, then those waiting for the citizen's supplement."""
     if not access.can(user, "dossier.view"):
         return Dossier.objects.none()
-    dossiers = Dossier.objects.open().filter(dossier_staff_q(user))
+    # The same states and order as the partial index ``dossier_worklist_order``.
+    dossiers = Dossier.objects.filter(dossier_staff_q(user), status__in=WORKLIST_STATES)
     if status:
         dossiers = dossiers.filter(status=status)
     if procedure_id:
         dossiers = dossiers.filter(procedure_id=procedure_id)
     if mine:
         dossiers = dossiers.filter(assignee_id=user.pk)
-    paused_last = Case(When(status=State.SUPPLEMENT, then=Value(1)), default=Value(0),
-                       output_field=IntegerField())
     return (dossiers.select_related("procedure", "commune", "assignee", "department")
             .defer(*LIST_DEFERRED)
-            .order_by(paused_last, F("due_at").asc(nulls_last=True), "submitted_at", "pk"))
+            .order_by(PAUSED_LAST, F("due_at").asc(nulls_last=True), "submitted_at", "pk"))
 
 
 def rows_for(dossiers: list[Dossier], *, now: dt.datetime | None = None) -> list[Row]:

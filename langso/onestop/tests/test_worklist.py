@@ -231,3 +231,17 @@ def test_the_overview_costs_the_same_queries_however_many_dossiers(
 def test_standing_of_a_dossier_without_due_date_is_waiting(commune, procedure):
     dossier = make_dossier(commune=commune, procedure=procedure, state=State.SUBMITTED)
     assert Deadlines(NOW).standing(dossier).urgency == Urgency.WAITING
+
+
+def test_time_left_is_the_clocks_working_time(commune, clock):
+    deadlines = Deadlines(NOW)
+    for hours in (-700, -30, -1, 0, 2, 9, 50, 400):
+        deadline = NOW + dt.timedelta(hours=hours, minutes=17)
+        assert deadlines.remaining(commune, deadline) == clock.remaining(deadline, NOW), hours
+
+
+def test_the_worklist_order_is_the_partial_index_order():
+    from langso.onestop.models import WORKLIST_STATES
+    from langso.onestop.workflow import OPEN_STATES
+
+    assert set(WORKLIST_STATES) == set(OPEN_STATES)
