@@ -364,6 +364,7 @@ SPECTACULAR_SETTINGS = {
         "StoredFileKindEnum": "langso.core.models.uploads.StoredFileKind",
         "CalendarOverrideKindEnum": "langso.core.models.calendar.CalendarOverride.Kind",
         "VillageKindEnum": "langso.core.models.geography.Village.Kind",
+        "DossierChannelEnum": "langso.onestop.models.Channel",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from langso.onestop import api as dossier_api
 from langso.onestop import catalogue_api
 
 app_name = "onestop_api"
@@ -11,5 +12,15 @@ urlpatterns: list = [
     path("procedures/<str:code>/", catalogue_api.ProcedureDetail.as_view(),
          name="procedure_detail"),
     # -- dossiers (api) --
+    path("dossiers/", dossier_api.DossierListCreate.as_view(), name="dossier_list"),
+    path("dossiers/<uuid:public_id>/", dossier_api.DossierDetail.as_view(),
+         name="dossier_detail"),
+    path("dossiers/<uuid:public_id>/actions/<str:action>/", dossier_api.DossierAction.as_view(),
+         name="dossier_action"),
+    path("dossiers/<uuid:public_id>/extend/", dossier_api.DossierExtend.as_view(),
+         name="dossier_extend"),
+    path("dossiers/<uuid:public_id>/files/<uuid:file_id>/", dossier_api.DossierFile.as_view(),
+         name="dossier_file"),
+    path("status/<str:code>/", dossier_api.DossierStatus.as_view(), name="dossier_status"),
     # -- payments webhook (payment_views) --
 ]
