@@ -15,6 +15,7 @@ STAFF_NAV = [
     ("village.view", "web:village_list", _("Thôn, tổ dân phố")),
     ("history.view", "web:history_list", _("Nhật ký")),
     ("calendar.manage", "web:calendar", _("Lịch làm việc")),
+    ("onestop.statistics", "onestop:statistics", _("Thống kê một cửa")),
     ("commune.view", "notifications:inbox", _("Thông báo")),
 ]
 
