@@ -117,6 +117,8 @@ def fillings(route: Route, objects: list[Any], commune) -> Iterator[dict[str, ob
             choices.append(["core"])
         elif name == "action":  # a dossier action (onestop.staff_views); a few suffice
             choices.append(["assign", "stop", "extend"])
+        elif name == "form":  # a paper issued for a dossier (onestop.citizen_views)
+            choices.append(["01", "result"])
         else:
             raise LookupError(f"{route.template}: no filler for <{converter}:{name}>")
     yield from (dict(zip([n for n, _ in route.params], combo, strict=True))
