@@ -30,6 +30,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import onestop  # noqa: E402 - needs ROOT on the path; stdlib only at import
+
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -460,7 +463,24 @@ def markdown(results: dict[str, Any]) -> str:
     if results["skipped_routes"]:
         lines += ["", "Routes with parameters the benchmark cannot fill (not measured): "
                   + ", ".join(f"`{r['template']}`" for r in results["skipped_routes"]) + "."]
+    status = load.get("status")
+    if status:
+        status = {**status, "ratio": status["requests_per_second"] / floor,
+                  "steps": results["onestop"]["status_dossier"]["steps"]}
+    lines += ["", onestop.markdown(results["onestop"]["data"], status)]
     return "\n".join(lines)
+
+
+def onestop_run(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """``bench/onestop.py <args>``: its progress goes to the terminal, its result is the
+    ``BENCH_JSON`` line it prints."""
+    done = subprocess.run([PYTHON, str(BENCH / "onestop.py"), *args], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, text=True, check=False)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"bench/onestop.py {' '.join(args)} failed:\n{done.stdout[-3000:]}")
+    result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+    return result
 
 
 def update_doc(table: str) -> None:
@@ -489,6 +509,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--no-doc", action="store_true", help="do not update benchmarks.md")
+    parser.add_argument("--no-onestop-data", action="store_true",
+                        help="skip the one-stop data benchmarks (worklist, statistics, PDFs)")
+    parser.add_argument("--onestop-dossiers", type=int, default=1_000_000)
+    parser.add_argument("--onestop-open", type=int, default=100_000)
     args = parser.parse_args()
     # Also SIGINT: a shell starting us in the background would have it ignored, and
     # Python then installs no KeyboardInterrupt handler of its own.
@@ -509,6 +533,8 @@ def main() -> int:
             "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "0", "BENCH_STATIC_ROOT": str(tmp / "static"),
             "MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING", "LOG_FORMAT": "json",
+            # Receipts are signed: the development CA, generated in the temporary directory.
+            "SIGNING_KEY_BACKEND": "dev", "SIGNING_DEV_DIR": str(tmp / "signing"),
         })
         print(f"Database {DATABASE_URL} (drop + create, migrate, demo) …", flush=True)
         db_created = True  # from here on, drop it on the way out (DROP … IF EXISTS)
@@ -526,6 +552,7 @@ def main() -> int:
         if routes_out.returncode != 0:
             raise BenchError(f"bench/routes.py failed:\n{routes_out.stderr}")
         routes = json.loads(routes_out.stdout)
+        status_dossier = onestop_run(env, "status-dossier")
 
         print("Starting gunicorn (2 workers each): Làng Số and the floor …", flush=True)
         app = servers.start("langso", "langso.wsgi:application", free_port(), env)
@@ -549,6 +576,18 @@ def main() -> int:
             "api_auth": measure(wrk, "api_auth", app + "/api/v1/people/?page=1", args,
                                 servers, header=f"Authorization: Token {token_match.group(1)}"),
         }
+        status_url = app + status_dossier["path"]
+        answer = fetch(status_url)[0]
+        if answer == 200:
+            load["status"] = measure(wrk, "status", status_url, args, servers)
+        else:
+            print(f"  status       {status_url} answered {answer}: not measured", flush=True)
+        onestop_data: dict[str, Any] = {}
+        if not args.no_onestop_data:
+            print("One-stop data benchmarks (worklist, statistics, PDF receipts) …", flush=True)
+            onestop_data = onestop_run(
+                env, "measure", "--database", onestop.dataset_url(DATABASE_URL),
+                "--dossiers", str(args.onestop_dossiers), "--open", str(args.onestop_open))
         floor_rps = load["floor"]["requests_per_second"]
         results = {
             "date": dt.date.today().isoformat(),
@@ -562,6 +601,7 @@ def main() -> int:
                                 for name, r in load.items() if name != "floor"},
             "pages": pages,
             "skipped_routes": routes["skipped"],
+            "onestop": {"status_dossier": status_dossier, "data": onestop_data},
         }
         RESULTS.mkdir(exist_ok=True)
         out = RESULTS / f"{results['date']}.json"
