@@ -68,6 +68,8 @@ def catalogue_in_force(*, query: str = "", sector: str = "", on: dt.date | None 
     if not with_rules:
         versions = versions.defer("form_schema", "documents", "legal_basis")
     if sector:
+        if "\x00" in sector:  # PostgreSQL refuses NUL in text: nothing can match it
+            return []
         versions = versions.filter(procedure__sector=sector[:120])
     in_force: dict[int, ProcedureVersion] = {}
     for version in versions:
@@ -92,6 +94,8 @@ def sectors() -> list[str]:
 
 
 def procedure_public(*, slug: str = "", code: str = "") -> Procedure | None:
+    if "\x00" in slug or "\x00" in code:  # PostgreSQL refuses NUL in text
+        return None
     lookup: dict[str, Any] = {"slug": slug[:120]} if slug else {"code": code[:20]}
     return Procedure.objects.filter(is_active=True, **lookup).first()
 

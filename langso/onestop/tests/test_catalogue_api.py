@@ -45,6 +45,8 @@ def test_signed_in_staff_gets_the_same_public_list(loaded, commune, make_staff):
     ({"sector": "Chứng thực", "q": "chu ky"}, {"2.000884"}),
     ({"sector": "Không có"}, set()),
     ({"q": "<script>" * 50}, set()),
+    ({"sector": "Hộ\x00tịch"}, set()),
+    ({"q": "khai\x00sinh"}, set()),
 ])
 def test_search_and_sector_filter(loaded, params, codes):
     body = APIClient().get("/api/v1/procedures/", params).json()
