@@ -15,8 +15,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from langso.core import access
 from langso.core.clock import local
@@ -259,7 +260,13 @@ def issue_document(*, dossier: Dossier, form: str, actor: Any,
                    now: dt.datetime) -> DossierDocument:
     """Render (or, for the result, take the drafted PDF), sign as the commune, store and
     record ``form`` for ``dossier``. Called by the services inside their transaction: if
-    it fails the state change fails with it, so no dossier moves without its paper."""
+    it fails the state change fails with it, so no dossier moves without its paper.
+    Official papers are in Vietnamese whatever language the officer's screen is in."""
+    with translation.override("vi"):
+        return _issue(dossier=dossier, form=form, actor=actor, now=now)
+
+
+def _issue(*, dossier: Dossier, form: str, actor: Any, now: dt.datetime) -> DossierDocument:
     if form not in DocumentForm.values:
         raise DomainError(_("Mẫu văn bản không hợp lệ."))
     commune = dossier.commune
@@ -302,10 +309,11 @@ def latest_document(dossier: Dossier, form: str) -> DossierDocument | None:
 # -- Mẫu 07: the tracking book -----------------------------------------------------------
 
 BOOK_COLUMNS = [
-    _lazy("Số thứ tự"), _lazy("Mã hồ sơ"), _lazy("Tên thủ tục hành chính"),
-    _lazy("Người nộp"), _lazy("Ngày nhận hồ sơ"), _lazy("Ngày hẹn trả kết quả"),
-    _lazy("Chuyển hồ sơ đến"), _lazy("Ngày có kết quả"), _lazy("Ngày trả kết quả"),
-    _lazy("Ghi chú"),
+    gettext_lazy("Số thứ tự"), gettext_lazy("Mã hồ sơ"),
+    gettext_lazy("Tên thủ tục hành chính"), gettext_lazy("Người nộp"),
+    gettext_lazy("Ngày nhận hồ sơ"), gettext_lazy("Ngày hẹn trả kết quả"),
+    gettext_lazy("Chuyển hồ sơ đến"), gettext_lazy("Ngày có kết quả"),
+    gettext_lazy("Ngày trả kết quả"), gettext_lazy("Ghi chú"),
 ]
 
 
@@ -370,10 +378,15 @@ def tracking_book_pdf(commune: Commune, year: Any, month: Any = None, *,
     """Mẫu 07 as a signed, landscape PDF."""
     from django.utils import timezone
 
-    from langso.onestop.services import office_settings
-
     year, month = _check_period(year, month)
     now = now or timezone.now()
+    with translation.override("vi"):
+        return _book_pdf(commune, year, month, now)
+
+
+def _book_pdf(commune: Commune, year: int, month: int | None, now: dt.datetime) -> bytes:
+    from langso.onestop.services import office_settings
+
     html = render_to_string("onestop/pdf/form_07_book.html", {
         "organisation": keys.organisation_name(commune), "office": office_settings(commune),
         "place": _place(commune), "issued_on": long_date(now), "columns": BOOK_COLUMNS,
@@ -387,10 +400,15 @@ def tracking_book_pdf(commune: Commune, year: Any, month: Any = None, *,
 
 def tracking_book_xlsx(commune: Commune, year: Any, month: Any = None) -> bytes:
     """Mẫu 07 as a spreadsheet (offices keep and print the book in Excel)."""
+    year, month = _check_period(year, month)
+    with translation.override("vi"):
+        return _book_xlsx(commune, year, month)
+
+
+def _book_xlsx(commune: Commune, year: int, month: int | None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    year, month = _check_period(year, month)
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None

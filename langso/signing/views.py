@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -29,10 +29,11 @@ def _too_large() -> str:
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label=_lazy("Tệp PDF cần kiểm tra"),
-                           help_text=_lazy("Văn bản điện tử do xã phát hành (định dạng PDF)."),
-                           error_messages={"required": _lazy("Vui lòng chọn tệp PDF."),
-                                           "empty": _lazy("Tệp trống.")})
+    file = forms.FileField(
+        label=gettext_lazy("Tệp PDF cần kiểm tra"),
+        help_text=gettext_lazy("Văn bản điện tử do xã phát hành (định dạng PDF)."),
+        error_messages={"required": gettext_lazy("Vui lòng chọn tệp PDF."),
+                        "empty": gettext_lazy("Tệp trống.")})
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

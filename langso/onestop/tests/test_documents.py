@@ -325,3 +325,16 @@ def test_a_bad_period_gets_a_clear_message(commune, year, month):
     with pytest.raises(DomainError) as caught:
         documents.tracking_book_xlsx(commune, year, month)
     assert caught.value.message == "Kỳ báo cáo không hợp lệ."
+
+
+def test_papers_are_in_vietnamese_even_for_an_officer_reading_english(counter_dossier,
+                                                                      officers):
+    from django.utils import translation
+
+    with translation.override("en"):
+        document = documents.issue_document(dossier=counter_dossier, form=DocumentForm.RECEIPT,
+                                            actor=officers["one_stop"], now=MONDAY_9)
+        book = documents.tracking_book_pdf(counter_dossier.commune, 2026, now=MONDAY_9)
+    text = _text(document)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "SOCIALIST" not in text
+    assert "SỔ THEO DÕI HỒ SƠ" in pdf_text(book)
