@@ -109,6 +109,27 @@ def test_receipt_of_a_paying_dossier_shows_the_fee(commune, make_procedure, offi
     assert dossier.fee_amount == 20000 and dossier.payment_status == PaymentStatus.UNPAID
     text = _text(dossier.documents.get(form=DocumentForm.RECEIPT))
     assert "20.000 đồng" in text and "chưa nộp" in text
+    assert "VietQR" not in text  # the commune has no bank account: no payment code
+
+
+def test_receipt_carries_a_vietqr_code_when_the_commune_has_a_bank_account(
+        commune, make_procedure, officers, resident):
+    from langso.onestop import vietqr
+
+    office = services.office_settings(commune)
+    office.bank_bin, office.bank_account = "970436", "0011004123456"
+    office.save(update_fields=["bank_bin", "bank_account"])
+    procedure = make_procedure(fee={"kind": "fixed", "amount": 20000}, documents=[])
+    dossier = services.dossier_submit(actor=officers["one_stop"], commune=commune,
+                                      procedure=procedure, form_data=CHILD,
+                                      channel=Channel.COUNTER, applicant=resident,
+                                      now=MONDAY_9)
+    text = _text(dossier.documents.get(form=DocumentForm.RECEIPT))
+    assert "quét mã VietQR" in text and "20.000 đồng" in text
+    payload = vietqr.dossier_payload(dossier)
+    assert payload is not None and vietqr.parse_payload(payload).amount == 20000
+    context = documents._context(dossier, DocumentForm.RECEIPT, officers["one_stop"], MONDAY_9)
+    assert context["payment_qr"] == documents._qr(payload)
 
 
 # -- the forms of the later steps -------------------------------------------------------------
