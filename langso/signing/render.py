@@ -6,6 +6,7 @@ Only the bundled fonts and ``data:`` URLs (the QR codes) may be loaded: text fro
 dossier can never make the renderer read a local file or call out to the network.
 """
 
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "LangSo Serif"
 _FACES = [("Regular", "normal", "normal"), ("Bold", "bold", "normal"),
           ("Italic", "normal", "italic"), ("BoldItalic", "bold", "italic")]
+
+
+_NO_NETWORK = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 class RenderRefused(Exception):
@@ -42,7 +46,9 @@ def _fetcher() -> Any:
                 return super().fetch(url, headers)
             raise RenderRefused(url)
 
-    return BundledOnly(allowed_protocols={"data", "file"}, allow_redirects=False)
+    # HTTPS is never used; a bare context spares loading the system CA store (0.2 s) per PDF.
+    return BundledOnly(allowed_protocols={"data", "file"}, allow_redirects=False,
+                       ssl_context=_NO_NETWORK)
 
 
 def html_to_pdf(html: str) -> bytes:
