@@ -313,6 +313,13 @@ TASK_FAILED_RETENTION_DAYS = env.int("TASK_FAILED_RETENTION_DAYS", default=30)
 # e-mail and SMS; without it messages carry the path only.
 SITE_URL = env.str("SITE_URL", default="")
 
+# --- Bank notices of incoming transfers (docs/one-stop.md "Payment") --------------------
+# POST /api/v1/payments/webhook/ confirms a dossier's fee. The adapter reads and verifies
+# the bank's (or bank-feed service's) request: "signed_json" (HMAC-SHA256, the built-in) or
+# a dotted path to a class. An empty or short (< 16 characters) secret turns the hook off.
+BANK_WEBHOOK_ADAPTER = env.str("BANK_WEBHOOK_ADAPTER", default="signed_json")
+BANK_WEBHOOK_SECRET = env.str("BANK_WEBHOOK_SECRET", default="")
+
 # --- Document signing (docs/one-stop.md "Documents and signatures") ---------------------
 # "dev": a CA and commune certificates generated on first use in SIGNING_DEV_DIR (never in
 # production: nobody outside trusts them). "pkcs12": a .p12/.pfx file; "{commune}" in the path

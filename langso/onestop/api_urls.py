@@ -3,7 +3,7 @@
 from django.urls import path
 
 from langso.onestop import api as dossier_api
-from langso.onestop import catalogue_api
+from langso.onestop import catalogue_api, payment_views
 
 app_name = "onestop_api"
 urlpatterns: list = [
@@ -23,4 +23,5 @@ urlpatterns: list = [
          name="dossier_file"),
     path("status/<str:code>/", dossier_api.DossierStatus.as_view(), name="dossier_status"),
     # -- payments webhook (payment_views) --
+    path("payments/webhook/", payment_views.PaymentWebhook.as_view(), name="payment_webhook"),
 ]

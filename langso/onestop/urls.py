@@ -6,6 +6,7 @@ from langso.onestop import (
     catalogue_views,
     citizen_views,
     counter_views,
+    payment_views,
     staff_views,
     statistics_views,
     status_views,
@@ -42,6 +43,10 @@ urlpatterns: list = [
          name="counter_done"),
     path("can-bo/mot-cua/tiep-nhan/<uuid:public_id>/bien-nhan/", counter_views.receipt,
          name="counter_receipt"),
+    # -- payments (payment_views); before staff processing, whose "<str:action>/" would
+    # take "thanh-toan/" --
+    path("can-bo/mot-cua/ho-so/<uuid:public_id>/thanh-toan/", payment_views.payment_confirm,
+         name="payment_confirm"),
     # -- staff processing (staff_views) --
     path("can-bo/mot-cua/", staff_views.worklist_view, name="staff_worklist"),
     path("can-bo/mot-cua/tong-quan/", staff_views.overview_view, name="staff_overview"),
@@ -51,7 +56,6 @@ urlpatterns: list = [
          staff_views.dossier_file, name="staff_dossier_file"),
     path("can-bo/mot-cua/ho-so/<uuid:public_id>/<str:action>/", staff_views.dossier_action,
          name="staff_action"),
-    # -- payments (payment_views) --
     # -- statistics (statistics_views) --
     path("can-bo/mot-cua/thong-ke/", statistics_views.statistics_view, name="statistics"),
     path("can-bo/mot-cua/thong-ke/excel/", statistics_views.statistics_excel,

@@ -36,6 +36,15 @@ MAX_PURPOSE = 25
 MAX_AMOUNT = 9_999_999_999_999
 MAX_PAYLOAD = 512
 
+# Names of the banks most communes bank with, shown next to the BIN for people who type the
+# transfer by hand (NAPAS acquirer BINs; the code itself carries only the BIN).
+BANK_NAMES = {
+    "970405": "Agribank", "970415": "VietinBank", "970418": "BIDV",
+    "970436": "Vietcombank", "970422": "MB", "970407": "Techcombank", "970416": "ACB",
+    "970432": "VPBank", "970423": "TPBank", "970403": "Sacombank", "970441": "VIB",
+    "970443": "SHB", "970437": "HDBank",
+}
+
 _BIN = re.compile(r"\d{6}")
 _ACCOUNT = re.compile(r"[0-9A-Za-z]{1,19}")
 _PURPOSE_ALLOWED = re.compile(r"[^A-Za-z0-9 .\-]")

@@ -145,7 +145,6 @@ def test_parser_refuses_a_payload_that_is_not_napas():
 
 @pytest.fixture
 def paying_dossier(commune, make_procedure, officers, resident, settings, tmp_path_factory):
-    settings.SIGNING_BACKEND = "dev"
     settings.SIGNING_DEV_DIR = tmp_path_factory.getbasetemp() / "signing-dev"
     procedure = make_procedure(fee={"kind": "fixed", "amount": 20000}, documents=[])
     office = services.office_settings(commune)
