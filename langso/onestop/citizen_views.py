@@ -121,9 +121,10 @@ class _Page:
             values.update(self.applicant_form.raw_values())
         return values
 
-    def keep(self, request: HttpRequest) -> dict[str, Any]:
+    def keep(self, request: HttpRequest, *, with_fields: bool = True) -> dict[str, Any]:
         """Store the files sent and save the draft, so nothing sent is lost whatever else
-        is wrong. Returns ``{document code: StoredFile}`` of the new files."""
+        is wrong (``with_fields=False``: a file sent on its own leaves the values as they
+        are). Returns ``{document code: StoredFile}`` of the new files."""
         stored = {}
         for code, upload in self.documents.uploads().items():
             try:
@@ -138,7 +139,7 @@ class _Page:
         try:
             self.draft = draft_services.draft_save(
                 user=request.user, commune=self.commune, procedure=self.procedure,
-                form_data=self.raw_values(), files=stored)
+                form_data=self.raw_values() if with_fields else None, files=stored)
         except DomainError as error:
             self.problems.append(error.message)
         return stored
@@ -252,7 +253,7 @@ def draft_save(request: HttpRequest, slug: str, procedure: str) -> HttpResponse:
                       {"error": too_large_error().message}, status=200 if htmx else 413)
     page = _Page(request, commune, found, version)
     part = request.POST.get("part", "")
-    page.keep(request)
+    page.keep(request, with_fields=part not in page.documents.fields)
     errors = page.problems + page.upload_problems()
     if htmx and part in page.documents.fields:
         return render(request, "onestop/partials/_document_field.html", {

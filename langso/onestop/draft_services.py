@@ -100,19 +100,21 @@ def _clean_values(form_data: Mapping[str, Any], allowed: set[str]) -> dict[str, 
 
 @transaction.atomic
 def draft_save(*, user: Any, commune: Commune, procedure: Procedure,
-               form_data: Mapping[str, Any], files: Mapping[str, StoredFile] | None = None,
+               form_data: Mapping[str, Any] | None,
+               files: Mapping[str, StoredFile] | None = None,
                now: dt.datetime | None = None) -> DossierDraft:
     """Keep what ``user`` has filled in so far for ``procedure`` in ``commune``.
 
-    ``form_data`` replaces the draft's values (a page sends all its fields); ``files``
-    (already stored) replace the draft's file for the same document, others stay."""
+    ``form_data`` replaces the draft's values (a page sends all its fields); None keeps
+    them (a file sent on its own). ``files`` (already stored) replace the draft's file for
+    the same document, others stay."""
     now = now or timezone.now()
     _require_owner(user)
     if not commune.is_active:
         raise NotFound(_("Không tìm thấy xã."))
     version = version_in_force(procedure, now.date())
     allowed = {str(spec["name"]) for spec in version.form_schema} | APPLICANT_KEYS
-    values = _clean_values(form_data, allowed)
+    values = None if form_data is None else _clean_values(form_data, allowed)
     codes = {str(d["code"]) for d in version.documents}
     for code, stored in (files or {}).items():
         if code not in codes:
@@ -129,7 +131,8 @@ def draft_save(*, user: Any, commune: Commune, procedure: Procedure,
                     for code, stored in (files or {}).items()]
     if len(attachments) > MAX_ATTACHMENTS:
         raise DomainError(_("Tối đa %(n)d tệp đính kèm.") % {"n": MAX_ATTACHMENTS})
-    draft.form_data = values
+    if values is not None:
+        draft.form_data = values
     draft.attachments = attachments
     draft.save(update_fields=["form_data", "attachments", "updated_at"])
     return draft

@@ -67,6 +67,16 @@ def test_a_file_picked_is_kept_at_once_and_its_block_comes_back(client, commune,
     assert "chung-sinh.pdf" in page and "Đã mở lại hồ sơ nháp" in page
 
 
+def test_a_file_sent_on_its_own_leaves_the_typed_values(client, commune, procedure, citizen,
+                                                        resident):
+    client.force_login(citizen)
+    client.post(_draft_url(commune, procedure), {"child_name": "Bé Na"}, **HTMX)
+    client.post(_draft_url(commune, procedure),
+                {"part": "birth_certificate", "doc-birth_certificate": _pdf()}, **HTMX)
+    draft = DossierDraft.objects.get()
+    assert draft.form_data == {"child_name": "Bé Na"} and len(draft.attachments) == 1
+
+
 def test_a_new_file_replaces_the_kept_one_of_the_same_document(client, commune, procedure,
                                                               citizen, resident):
     client.force_login(citizen)
