@@ -135,3 +135,13 @@ def _fresh_public_pages() -> Any:
     public_page_forget()
     yield
     public_page_forget()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _signing_keys_outside_the_work_tree(tmp_path_factory: Any) -> Any:
+    """Issued papers are signed with a development CA made on first use: one per test
+    worker, in a temporary directory, never in the checkout's var/."""
+    from django.conf import settings
+
+    settings.SIGNING_DEV_DIR = str(tmp_path_factory.mktemp("signing"))
+    return settings.SIGNING_DEV_DIR
