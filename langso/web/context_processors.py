@@ -15,6 +15,10 @@ STAFF_NAV = [
     ("village.view", "web:village_list", _("Thôn, tổ dân phố")),
     ("history.view", "web:history_list", _("Nhật ký")),
     ("calendar.manage", "web:calendar", _("Lịch làm việc")),
+    ("dossier.view", "onestop:staff_worklist", _("Hồ sơ một cửa")),
+    ("dossier.receive", "onestop:counter", _("Tiếp nhận hồ sơ")),
+    ("dossier.overview", "onestop:staff_overview", _("Tình hình giải quyết")),
+    ("procedure.manage", "onestop:catalogue_manage", _("Danh mục thủ tục")),
     ("onestop.statistics", "onestop:statistics", _("Thống kê một cửa")),
     ("commune.view", "notifications:inbox", _("Thông báo")),
 ]
