@@ -45,9 +45,8 @@ def register() -> None:
 
     if PUBLIC_TILE not in views.PUBLIC_SERVICES:
         views.PUBLIC_SERVICES.append(PUBLIC_TILE)
-    for link in STAFF_LINKS:
-        if link not in context_processors.STAFF_NAV:
-            context_processors.STAFF_NAV.append(link)
+    present = {name for _permission, name, _label in context_processors.STAFF_NAV}
+    context_processors.STAFF_NAV.extend(link for link in STAFF_LINKS if link[1] not in present)
 
 
 def submit_url(commune: Commune, procedure: Procedure) -> str | None:

@@ -323,3 +323,13 @@ def test_chairman_of_another_commune_cannot_edit_this_one(commune, other_commune
     client.post(reverse("onestop:office_settings"), OFFICE_POST)
     assert OfficeSettings.objects.get(commune=other_commune).bank_bin == "970415"
     assert not OfficeSettings.objects.filter(commune=commune).exists()
+
+
+def test_staff_navigation_links_the_settings_only_for_those_who_may_edit_them(
+        commune, make_staff):
+    url = reverse("onestop:office_settings")
+    chairman = _client(make_staff(Role.CHAIRMAN, commune)).get(reverse("web:staff_home"))
+    clerk = _client(make_staff(Role.CLERK, commune)).get(reverse("web:staff_home"))
+    assert f'href="{url}"' in chairman.content.decode()
+    assert f'href="{url}"' not in clerk.content.decode()
+    assert chairman.content.decode().count(f'href="{reverse("onestop:catalogue_manage")}"') == 0
