@@ -30,6 +30,10 @@ def _object_repr(obj: models.Model) -> str:
 def _label(actor: Any) -> str:
     if actor is None:
         return "Hệ thống"
+    # Officers act in their public capacity and are named; a resident acting on their own
+    # application is personal data, named by account number like the records about people.
+    if getattr(actor, "is_public", False):
+        return f"Công dân #{actor.pk}"
     return (getattr(actor, "full_name", "") or getattr(actor, "username", "") or str(actor))[:150]
 
 

@@ -77,9 +77,35 @@ def world(commune, other_commune, make_village, make_person, make_staff):
     from langso.onestop.catalogue.loader import catalogue_load
 
     catalogue_load()  # national procedures, so the catalogue routes are walked with real ones
+    # Qxzd: an applicant of commune A, seen by those who read residents or dossiers.
+    _dossiers(make_person(commune, "Phạm Thị Qxzd", village=a1), b_people[0])
     return {"a": commune, "b": other_commune, "users": users, "admin_b": admin_b,
             "a_people": a_people, "b_people": b_people, "households": (household_a, household_b),
             "a_village": a1}
+
+
+def _dossiers(person_a: Person, person_b: Person) -> None:
+    """One online application per commune, by a resident of that commune, so the dossier
+    routes (staff screens, Hồ sơ của tôi, API) are walked with real ids."""
+    from langso.core.models import User
+    from langso.onestop import services as onestop_services
+    from langso.onestop.models import Procedure, ProcedureVersion
+
+    procedure = Procedure.objects.create(code="9.000001", name="Thủ tục thử", sector="Thử",
+                                         slug="thu-tuc-thu", department_kind="tu_phap_ho_tich")
+    ProcedureVersion.objects.create(
+        procedure=procedure, number=1, effective_from=datetime.date(2025, 7, 1),
+        legal_basis="-", time_limit_kind="working_days", time_limit_value=3,
+        online_level="full", result_type="-", form_schema=[
+            {"name": "note", "label": "Nội dung", "type": "text", "required": True}])
+    for person, phone in ((person_a, "0912000091"), (person_b, "0912000092")):
+        user = User.objects.create_user(username=phone, phone=phone, password="x-Secret-123",
+                                        kind=User.Kind.CITIZEN, full_name=person.full_name)
+        Person.objects.filter(pk=person.pk).update(user=user)
+        person.refresh_from_db()
+        onestop_services.dossier_submit(actor=user, commune=person.commune,
+                                        procedure=procedure,
+                                        form_data={"note": f"Đề nghị {person.full_name}"})
 
 
 def objects_of(commune) -> list[Any]:
@@ -175,6 +201,7 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
     may_see_other_village = access.can(user, "people.view", world["a_people"][1])
     may_see_history = access.can(user, "history.view", world["a"])
     may_see_uploads = access.can(user, "upload.view", world["a"])
+    may_see_dossiers = access.can(user, "dossier.view", world["a"])
     client = Client()
     login(client, user)
     pages_with_people = 0
@@ -189,6 +216,8 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
             assert may_see_history or may_see_people, (role, url, status)
         if "qxzu" in body:
             assert may_see_uploads, (role, url, status)
+        if "qxzd" in body:
+            assert may_see_dossiers or may_see_people, (role, url, status)
         assert "qxzn" not in body, (role, url)  # another user's notification
     # The walk is not vacuous: whoever may see residents does see them somewhere.
     assert (pages_with_people > 0) == may_see_people
