@@ -31,7 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -113,7 +113,7 @@ def status_dossier() -> dict[str, Any]:
     from django.db import transaction
     from django.urls import NoReverseMatch, reverse
 
-    from langso.core.models import Commune, Person, User
+    from langso.core.models import Commune, Membership, Person, User
     from langso.core.uploads.services import store_generated
     from langso.onestop import services
     from langso.onestop.models import Channel, Procedure
@@ -130,9 +130,9 @@ def status_dossier() -> dict[str, Any]:
             actor=officer, commune=commune, procedure=procedure, channel=Channel.COUNTER,
             applicant=person, form_data=_birth_form(person),
             attachments=[services.AttachmentInput("birth_certificate", paper)])
+        department = Membership.objects.get(user=specialist, commune=commune).department
         dossier = services.dossier_transition(actor=officer, dossier=dossier, action="assign",
-                                              department=specialist.memberships.first()
-                                              .department, assignee=specialist)
+                                              department=department, assignee=specialist)
         dossier = services.dossier_transition(actor=specialist, dossier=dossier,
                                               action="start")
     try:
@@ -246,8 +246,10 @@ class Fixture:
         self.specialists: dict[int, list[int]] = {}
         for user in User.objects.filter(memberships__commune=self.commune,
                                         memberships__role=Role.SPECIALIST).distinct():
-            for membership in user.memberships.filter(role=Role.SPECIALIST):
-                self.specialists.setdefault(membership.department_id, []).append(user.pk)
+            for membership in user.memberships.filter(role=Role.SPECIALIST,
+                                                      department__isnull=False):
+                department_id = int(membership.department_id or 0)
+                self.specialists.setdefault(department_id, []).append(user.pk)
         self.procedures = list(Procedure.objects.prefetch_related("versions").order_by("code"))
 
 
@@ -297,7 +299,7 @@ NAMES = ["Nguyễn Thị Lan", "Trần Văn An", "Lê Minh Khang", "Phạm Thu H
          "Vũ Thị Mai", "Đặng Đức Anh", "Bùi Văn Hùng", "Đỗ Thị Hoa", "Hà Văn Nam"]
 
 
-def _bands(table: list[tuple[Any, float]]) -> list[tuple[float, float, Any]]:
+def _bands(table: Sequence[tuple[Any, float]]) -> list[tuple[float, float, Any]]:
     """[(lo, hi, value)] splitting [0, 1) by weight: a uniform draw picks a value."""
     total = sum(w for _v, w in table)
     bands, lo = [], 0.0
@@ -323,7 +325,7 @@ def _insert_select(model: Any, expressions: dict[str, str], source: str,
     from django.db import connection
     from psycopg.types.json import Jsonb
 
-    columns, selects, defaults = [], [], []
+    columns, selects, defaults = [], [], []  # type: list[str], list[str], list[Any]
     for f in model._meta.concrete_fields:
         if f.primary_key:
             continue
@@ -544,11 +546,12 @@ def _statistics(fixture: Fixture, n: int) -> dict[str, Any]:
     for label, period in (("previous_month", month), ("current_month", current),
                           ("year", year)):
         found = report.dossier_statistics(commune=fixture.commune, period=period, now=now)
+        def run(period: Any = period) -> None:
+            report.dossier_statistics(commune=fixture.commune, period=period, now=now)
+
         out[label] = {"period": period.label, "handled": found.total.handled,
                       "received": found.total.received, "resolved": found.total.resolved,
-                      "ms": timed(lambda p=period: report.dossier_statistics(
-                          commune=fixture.commune, period=p, now=now),
-                          n if label != "year" else max(3, n // 3), warmup=1)}
+                      "ms": timed(run, n if label != "year" else max(3, n // 3), warmup=1)}
     return out
 
 

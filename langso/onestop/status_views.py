@@ -34,6 +34,7 @@ DEFAULT_MISS_RATE = (20, 600)
 OTHER_MILESTONES = {
     "submit": gettext_lazy("Nộp hồ sơ"),
     "extend": gettext_lazy("Gia hạn, hẹn lại ngày trả kết quả"),
+    "pay": gettext_lazy("Nộp phí, lệ phí"),  # payments.payment_confirm records this step
 }
 
 

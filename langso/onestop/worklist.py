@@ -227,7 +227,8 @@ def step_rows(dossier: Dossier) -> list[dict[str, Any]]:
     from langso.onestop.workflow import TRANSITIONS
 
     names = {key: str(t.label) for key, t in TRANSITIONS.items()}
-    names.update({"submit": _("Nộp hồ sơ"), "extend": _("Gia hạn (Mẫu 04)")})
+    names.update({"submit": _("Nộp hồ sơ"), "extend": _("Gia hạn (Mẫu 04)"),
+                  "pay": _("Nộp phí, lệ phí")})
     return [{"step": s, "action": names.get(s.action, s.action),
              "from_state": _state_label(s.from_state), "to_state": _state_label(s.to_state)}
             for s in dossier.steps.all()]

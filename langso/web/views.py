@@ -1,5 +1,6 @@
 """Public home and the staff area's core screens; thin over core selectors and services."""
 
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -76,7 +77,11 @@ def commune_home(request: HttpRequest, slug: str) -> HttpResponse:
 def staff_required(view):  # type: ignore[no-untyped-def]
     """Only accounts that hold a role somewhere get into the staff area."""
 
+    # wraps() also carries the view's attributes, ``csrf_exempt`` among them: an
+    # ``upload_view`` must stay exempt from the middleware's check (which would read the
+    # body before the size cap is installed) and does the check itself afterwards.
     @login_required
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not access.is_staff_user(request.user):
             raise Http404
@@ -84,8 +89,6 @@ def staff_required(view):  # type: ignore[no-untyped-def]
             return redirect_to_login(request.get_full_path(), "accounts:otp_verify")
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
