@@ -183,10 +183,14 @@ def dossier_purpose(dossier: "Dossier") -> str | None:
 
 def dossier_payload(dossier: "Dossier") -> str | None:
     """The VietQR payload for what ``dossier`` still owes; None when there is nothing to
-    pay (free or paid) or the commune has not set a bank account."""
+    pay (free, paid, or refused, withdrawn or stopped) or the commune has not set a bank
+    account."""
     from langso.onestop.models import OfficeSettings, PaymentStatus
+    from langso.onestop.payments import NO_PAYMENT_STATES
 
     if dossier.payment_status != PaymentStatus.UNPAID or dossier.fee_amount <= 0:
+        return None
+    if dossier.status in NO_PAYMENT_STATES:  # closed without a result: nothing to pay for
         return None
     office = OfficeSettings.objects.filter(commune_id=dossier.commune_id).first()
     if office is None or not office.bank_bin or not office.bank_account:
