@@ -7,7 +7,7 @@ PYTHON ?= $(shell (pyenv which python3.12 2>/dev/null || command -v python3.12) 
 export LANGSO_DEBUG ?= 1
 export LOG_FORMAT ?= plain
 
-.PHONY: install run test test-sqlite test-postgres bench lint typecheck messages clean
+.PHONY: install run test test-sqlite test-postgres bench lint typecheck messages clean chromium
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cần Python 3.12 (python3.12) / Python 3.12 is required"; exit 1; }
@@ -28,8 +28,22 @@ run: install
 	$(PY) manage.py run_all
 
 # The whole suite; with DATABASE_URL=postgres://... it runs on PostgreSQL.
-test: install
+test: install chromium
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# The browser test drives Debian's Chromium, never one Playwright downloads. Installed here
+# when missing and run as root; otherwise (or offline) the command is printed and that test
+# is skipped with the same message.
+CHROMIUM_HINT := Chromium is missing, so the browser test will be skipped. Install it with: sudo apt-get install -y chromium
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser test (apt-get install -y chromium)"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 \
+	      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+	      || echo "$(CHROMIUM_HINT)"; \
+	  else echo "$(CHROMIUM_HINT)"; fi; }
 
 bench: install
 	$(PY) bench/run.py
