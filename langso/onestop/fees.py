@@ -43,8 +43,8 @@ def fee_for(rule: Mapping[str, Any], form_data: Mapping[str, Any], *, online: bo
     if kind == "free":
         return 0
     free_when = rule.get("free_when")
-    if isinstance(free_when, dict) and form_data.get(free_when.get("field")) == \
-            free_when.get("equals"):
+    if isinstance(free_when, dict) and \
+            form_data.get(str(free_when.get("field"))) == free_when.get("equals"):
         return 0
     if kind == "fixed":
         amount = int(rule.get("amount", 0))

@@ -5,6 +5,7 @@ tests read the same table, so a change here changes them all.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,7 @@ HANDLERS = frozenset({Role.SPECIALIST, Role.ONE_STOP_OFFICER})
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: Any  # a lazy translation: shown in the reader's language
     sources: frozenset[str]
     target: str
     roles: frozenset[str]
