@@ -201,6 +201,7 @@ def schema_current(dossiers: int) -> str | None:
 
     try:
         call_command("migrate", "--no-input", verbosity=0)
+        call_command("createcachetable")
     except Exception as exc:  # e.g. squashed or renumbered migrations: remake
         return f"migrate failed ({type(exc).__name__}: {exc})"
     with connection.cursor() as cursor:
@@ -529,6 +530,7 @@ def dataset_make(url: str, *, dossiers: int, open_count: int, wanted: str) -> di
     started = time.monotonic()
     dataset_recreate(url)
     call_command("migrate", "--no-input", verbosity=0)
+    call_command("createcachetable")
     _fixture_create()
     fixture = Fixture()
     now = timezone.now()
