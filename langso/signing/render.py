@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
+from PIL import ImageFile
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "LangSo Serif"
@@ -55,6 +56,10 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    # Importing WeasyPrint switches on Pillow's process-wide "load truncated images"; the
+    # upload pipeline relies on Pillow refusing damaged photos, and our papers embed no
+    # raster images (QR codes are SVG), so it goes back off.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     fonts = FontConfiguration()
     fetcher = _fetcher()
     stylesheet = CSS(string=font_css(), font_config=fonts, url_fetcher=fetcher)
