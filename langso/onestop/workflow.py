@@ -8,25 +8,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from langso.core.models import Role
 from langso.onestop.models import DocumentForm
 
 
 class State(models.TextChoices):
-    SUBMITTED = "submitted", _("Chờ tiếp nhận")
-    RECEIVED = "received", _("Đã tiếp nhận")
-    ASSIGNED = "assigned", _("Đã chuyển xử lý")
-    PROCESSING = "processing", _("Đang xử lý")
-    SUPPLEMENT = "supplement", _("Chờ bổ sung hồ sơ")
-    RESULT_DRAFTED = "result_drafted", _("Chờ lãnh đạo ký duyệt")
-    SIGNED = "signed", _("Đã ký duyệt")
-    RESULT_READY = "result_ready", _("Có kết quả, chờ trả")
-    RETURNED = "returned", _("Đã trả kết quả")
-    REFUSED = "refused", _("Từ chối tiếp nhận")
-    STOPPED = "stopped", _("Dừng giải quyết")
-    WITHDRAWN = "withdrawn", _("Công dân rút hồ sơ")
+    SUBMITTED = "submitted", pgettext_lazy("trạng thái hồ sơ", "Chờ tiếp nhận")
+    RECEIVED = "received", pgettext_lazy("trạng thái hồ sơ", "Đã tiếp nhận")
+    ASSIGNED = "assigned", pgettext_lazy("trạng thái hồ sơ", "Đã chuyển xử lý")
+    PROCESSING = "processing", pgettext_lazy("trạng thái hồ sơ", "Đang xử lý")
+    SUPPLEMENT = "supplement", pgettext_lazy("trạng thái hồ sơ", "Chờ bổ sung hồ sơ")
+    RESULT_DRAFTED = "result_drafted", pgettext_lazy("trạng thái hồ sơ", "Chờ lãnh đạo ký duyệt")
+    SIGNED = "signed", pgettext_lazy("trạng thái hồ sơ", "Đã ký duyệt")
+    RESULT_READY = "result_ready", pgettext_lazy("trạng thái hồ sơ", "Có kết quả, chờ trả")
+    RETURNED = "returned", pgettext_lazy("trạng thái hồ sơ", "Đã trả kết quả")
+    REFUSED = "refused", pgettext_lazy("trạng thái hồ sơ", "Từ chối tiếp nhận")
+    STOPPED = "stopped", pgettext_lazy("trạng thái hồ sơ", "Dừng giải quyết")
+    WITHDRAWN = "withdrawn", pgettext_lazy("trạng thái hồ sơ", "Công dân rút hồ sơ")
 
 
 S = State
@@ -62,36 +62,46 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    Transition("receive", _("Tiếp nhận"), frozenset({S.SUBMITTED}), S.RECEIVED,
+    Transition("receive", pgettext_lazy("thao tác hồ sơ", "Tiếp nhận"),
+               frozenset({S.SUBMITTED}), S.RECEIVED,
                ONE_STOP | LEADERS, issues=DocumentForm.RECEIPT),
-    Transition("refuse", _("Từ chối tiếp nhận"), frozenset({S.SUBMITTED, S.RECEIVED}),
+    Transition("refuse", pgettext_lazy("thao tác hồ sơ", "Từ chối tiếp nhận"),
+               frozenset({S.SUBMITTED, S.RECEIVED}),
                S.REFUSED, ONE_STOP | LEADERS, needs_reason=True, issues=DocumentForm.REFUSAL),
-    Transition("assign", _("Chuyển xử lý"), frozenset({S.RECEIVED, S.ASSIGNED}), S.ASSIGNED,
+    Transition("assign", pgettext_lazy("thao tác hồ sơ", "Chuyển xử lý"),
+               frozenset({S.RECEIVED, S.ASSIGNED}), S.ASSIGNED,
                ONE_STOP | LEADERS, extra=("department", "assignee")),
-    Transition("start", _("Bắt đầu xử lý"), frozenset({S.ASSIGNED}), S.PROCESSING,
+    Transition("start", pgettext_lazy("thao tác hồ sơ", "Bắt đầu xử lý"),
+               frozenset({S.ASSIGNED}), S.PROCESSING,
                HANDLERS | LEADERS, handler_only=True),
-    Transition("request_supplement", _("Yêu cầu bổ sung"),
+    Transition("request_supplement", pgettext_lazy("thao tác hồ sơ", "Yêu cầu bổ sung"),
                frozenset({S.RECEIVED, S.ASSIGNED, S.PROCESSING}), S.SUPPLEMENT,
                HANDLERS | LEADERS, needs_reason=True, issues=DocumentForm.SUPPLEMENT,
                pauses_clock=True, handler_only=True),
-    Transition("supplement", _("Nộp bổ sung"), frozenset({S.SUPPLEMENT}), S.PROCESSING,
+    Transition("supplement", pgettext_lazy("thao tác hồ sơ", "Nộp bổ sung"),
+               frozenset({S.SUPPLEMENT}), S.PROCESSING,
                frozenset({APPLICANT}) | ONE_STOP, resumes_clock=True),
-    Transition("draft_result", _("Trình ký kết quả"), frozenset({S.PROCESSING}),
+    Transition("draft_result", pgettext_lazy("thao tác hồ sơ", "Trình ký kết quả"),
+               frozenset({S.PROCESSING}),
                S.RESULT_DRAFTED, HANDLERS | LEADERS, handler_only=True, extra=("result",)),
-    Transition("send_back", _("Trả lại để xử lý lại"), frozenset({S.RESULT_DRAFTED}),
+    Transition("send_back", pgettext_lazy("thao tác hồ sơ", "Trả lại để xử lý lại"),
+               frozenset({S.RESULT_DRAFTED}),
                S.PROCESSING, LEADERS, needs_reason=True),
-    Transition("sign", _("Ký duyệt"), frozenset({S.RESULT_DRAFTED}), S.SIGNED, LEADERS,
+    Transition("sign", pgettext_lazy("thao tác hồ sơ", "Ký duyệt"),
+               frozenset({S.RESULT_DRAFTED}), S.SIGNED, LEADERS,
                issues=DocumentForm.RESULT),
-    Transition("release", _("Chuyển trả kết quả"), frozenset({S.SIGNED}), S.RESULT_READY,
+    Transition("release", pgettext_lazy("thao tác hồ sơ", "Chuyển trả kết quả"),
+               frozenset({S.SIGNED}), S.RESULT_READY,
                frozenset({Role.CLERK}) | ONE_STOP | LEADERS),
-    Transition("return", _("Trả kết quả"), frozenset({S.RESULT_READY}), S.RETURNED,
+    Transition("return", pgettext_lazy("thao tác hồ sơ", "Trả kết quả"),
+               frozenset({S.RESULT_READY}), S.RETURNED,
                ONE_STOP | frozenset({APPLICANT})),
-    Transition("stop", _("Dừng giải quyết"),
+    Transition("stop", pgettext_lazy("thao tác hồ sơ", "Dừng giải quyết"),
                frozenset({S.RECEIVED, S.ASSIGNED, S.PROCESSING, S.SUPPLEMENT,
                           S.RESULT_DRAFTED}),
                S.STOPPED, LEADERS | HANDLERS, needs_reason=True, issues=DocumentForm.STOP,
                handler_only=True),
-    Transition("withdraw", _("Rút hồ sơ"),
+    Transition("withdraw", pgettext_lazy("thao tác hồ sơ", "Rút hồ sơ"),
                frozenset({S.SUBMITTED, S.RECEIVED, S.ASSIGNED, S.PROCESSING, S.SUPPLEMENT}),
                S.WITHDRAWN, frozenset({APPLICANT}) | ONE_STOP, needs_reason=True),
 ]}
