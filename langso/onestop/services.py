@@ -164,7 +164,9 @@ def may_take(user: Any, dossier: Dossier, transition: Transition) -> bool:
         return False
     if transition.handler_only and roles <= {Role.SPECIALIST}:
         return _is_handler(user, dossier)
-    return True
+    # Only "toàn trình" results are taken online; the others are handed over at the desk.
+    return not (transition.action == "return" and roles == {APPLICANT}
+                and dossier.version.online_level != OnlineLevel.FULL)
 
 
 def actions_for(user: Any, dossier: Dossier) -> list[Transition]:
