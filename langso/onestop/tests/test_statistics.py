@@ -38,7 +38,7 @@ def make_dossier(commune: Commune, procedure: Procedure) -> Callable[..., Dossie
         n = next(numbers)
         chosen = procedure_ or procedure
         return Dossier.objects.create(
-            commune=commune_ or commune, procedure=chosen, version=chosen.versions.first(),
+            commune=commune_ or commune, procedure=chosen, version=chosen.versions.get(),
             code=f"TK-{n:06d}", lookup_code=f"S{n:05d}", channel=channel, status=status,
             applicant_name="Nguyễn Văn An", submitted_at=received or at(11, 1),
             received_at=received, due_at=due, original_due_at=due, resolved_at=resolved,

@@ -189,7 +189,9 @@ def test_a_code_too_long_for_the_purpose_field_gives_no_payload(paying_dossier):
 
 
 def _path(svg: str) -> str:
-    return re.search(r' d="([^"]+)"', svg).group(1)
+    found = re.search(r' d="([^"]+)"', svg)
+    assert found is not None, svg
+    return found.group(1)
 
 
 def test_svg_is_inline_small_accessible_and_draws_the_payload():
