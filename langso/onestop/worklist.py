@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from langso.core import access
 from langso.core.models import Commune, Department, Membership, Role, User
@@ -29,6 +30,12 @@ from langso.onestop.selectors import dossier_staff_q
 from langso.onestop.workflow import COUNTING_STATES, OPEN_STATES, RESOLVED_STATES, State
 
 WORKLIST_PAGE_SIZE = 50
+# The worklist counts its rows exactly up to this many (and shows "more than" beyond): an
+# exact COUNT(*) of 100,000 open dossiers costs 50-400 ms, a capped one about a millisecond.
+WORKLIST_COUNT_CAP = 1000
+# A page number beyond this is read as the last page counted (a typed-in ?page=10**9 must
+# not make the database count the whole table).
+WORKLIST_MAX_PAGE = 2000
 OVERVIEW_LATE_LIMIT = 200
 # Who may be handed a dossier (services.dossier_transition checks the same).
 ASSIGNABLE_ROLES = (Role.SPECIALIST, Role.ONE_STOP_OFFICER, Role.CHAIRMAN, Role.VICE_CHAIRMAN)
@@ -75,13 +82,40 @@ def rows_for(dossiers: list[Dossier], *, now: dt.datetime | None = None) -> list
     return [Row(d, deadlines.standing(d)) for d in dossiers]
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts at most ``cap`` rows, or as many as the pages up to the one
+    asked for and the next one hold, so "next page" always works and the total is exact
+    whenever it is small. ``more`` says the count stopped at ``counted``: there are more."""
+
+    def __init__(self, object_list: QuerySet[Any], per_page: int, *, cap: int,
+                 page_number: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.dossiers = object_list
+        try:
+            wanted = min(max(int(page_number), 1), WORKLIST_MAX_PAGE)
+        except (TypeError, ValueError):
+            wanted = 1
+        self.counted = max(cap, (wanted + 1) * per_page)
+
+    @cached_property
+    def count(self) -> int:
+        # COUNT(*) over a LIMITed subquery that keeps the worklist's ORDER BY, so PostgreSQL
+        # reads the first rows off the index ``dossier_worklist_order`` and stops.
+        return self.dossiers.values("pk")[: self.counted + 1].count()
+
+    @property
+    def more(self) -> bool:
+        return self.count > self.counted
+
+
 def worklist_page(*, user: Any, status: str = "", procedure_id: int | None = None,
                   mine: bool = False, page: Any = 1, now: dt.datetime | None = None,
                   per_page: int = WORKLIST_PAGE_SIZE) -> tuple[Page[Any], list[Row]]:
     """One page of the worklist and its rows with their deadline standing."""
     dossiers = worklist_queryset(user=user, status=status, procedure_id=procedure_id,
                                  mine=mine)
-    current = Paginator(dossiers, per_page).get_page(page)
+    current = CappedPaginator(dossiers, per_page, cap=WORKLIST_COUNT_CAP,
+                              page_number=page).get_page(page)
     return current, rows_for(list(current.object_list), now=now)
 
 

@@ -151,6 +151,29 @@ def test_pages_follow_the_same_order(commune, procedure, officers, clock):
     assert first.paginator.num_pages == 3 and third.number == 1 and rows3 == rows1
 
 
+def test_the_count_stops_at_the_cap_and_the_pages_still_go_on(
+        commune, procedure, officers, clock, monkeypatch):
+    """Beyond the cap the worklist says "more than" instead of counting every open dossier;
+    the next page is always reachable and the total becomes exact once it is in reach."""
+    monkeypatch.setattr(worklist, "WORKLIST_COUNT_CAP", 5)
+    made = [make_dossier(commune=commune, procedure=procedure, state=State.PROCESSING,
+                         due_at=clock.add_working_days(NOW, 1) + dt.timedelta(minutes=n))
+            for n in range(7)]
+    expected = [d.code for d in made]
+    user = officers["chairman"]
+    pages = [worklist.worklist_page(user=user, now=NOW, per_page=2, page=n)
+             for n in (1, 2, 3, 4)]
+    first = pages[0][0]
+    assert first.paginator.more and first.paginator.counted == 5 and first.has_next()
+    assert pages[1][0].paginator.more and pages[1][0].has_next()  # counts up to page 3
+    assert not pages[2][0].paginator.more and pages[2][0].paginator.count == 7
+    assert pages[3][0].number == 4 and not pages[3][0].has_next()
+    assert [c for _page, rows in pages for c in _codes(rows)] == expected
+    # A page past the end is the last one; a huge one does not count the whole table.
+    last, _rows = worklist.worklist_page(user=user, now=NOW, per_page=2, page=10**9)
+    assert last.number == 4 and last.paginator.count == 7
+
+
 def _make_many(commune, procedure, clock, count, justice):
     for n in range(count):
         make_dossier(commune=commune, procedure=procedure,
