@@ -47,15 +47,12 @@ from langso.onestop.models import (
 )
 from langso.onestop.status_views import (
     CODE_SHAPE,
-    DEFAULT_MISS_RATE,
-    DEFAULT_RATE,
     MAX_CODE,
     mask_name,
     milestone_label,
+    status_rate,
+    status_rate_limited,
 )
-from langso.onestop.status_views import _address as status_address
-from langso.onestop.status_views import _over_limit as status_over_limit
-from langso.onestop.status_views import _rate as status_rate
 from langso.onestop.workflow import (
     APPLICANT,
     EXTEND_ROLES,
@@ -542,12 +539,10 @@ class StatusThrottle(BaseThrottle):
     the API instead does not buy more guesses."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        address = status_address(request._request)
-        return not status_over_limit("all", address,
-                                     status_rate("ONESTOP_STATUS_RATE", DEFAULT_RATE))
+        return not status_rate_limited(request._request, "all")
 
     def wait(self) -> float:
-        return float(status_rate("ONESTOP_STATUS_RATE", DEFAULT_RATE)[1])
+        return float(status_rate("all")[1])
 
 
 class DossierStatus(APIView):
@@ -563,10 +558,8 @@ class DossierStatus(APIView):
         text = (code or "").strip()[:MAX_CODE]
         dossier = selectors.dossier_by_lookup(text) if CODE_SHAPE.match(text) else None
         if dossier is None:
-            if status_over_limit("miss", status_address(request._request),
-                                 status_rate("ONESTOP_STATUS_MISS_RATE", DEFAULT_MISS_RATE)):
-                raise exceptions.Throttled(
-                    wait=status_rate("ONESTOP_STATUS_MISS_RATE", DEFAULT_MISS_RATE)[1])
+            if status_rate_limited(request._request, "miss"):
+                raise exceptions.Throttled(wait=status_rate("miss")[1])
             raise Http404
         state = State(dossier.status)
         response = Response(DossierStatusOutput({

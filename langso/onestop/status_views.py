@@ -5,11 +5,13 @@ No login, no JavaScript, no cookie, a few kilobytes. Lookups are rate-limited pe
 address so that codes cannot be enumerated quickly.
 """
 
+import logging
 import re
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
@@ -18,8 +20,9 @@ from django.views.decorators.http import require_safe
 
 from langso.core.middleware import client_address
 from langso.onestop.models import Dossier, PaymentStatus
-from langso.onestop.selectors import dossier_by_lookup
 from langso.onestop.workflow import TRANSITIONS, State
+
+logger = logging.getLogger(__name__)
 
 MAX_CODE = 40
 # Dossier codes are "<organ>-<yymmdd>-<nnnn>", lookup codes six letters and digits.
@@ -29,6 +32,8 @@ CODE_SHAPE = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 # mostly misses. Override with ONESTOP_STATUS_RATE / ONESTOP_STATUS_MISS_RATE.
 DEFAULT_RATE = (120, 600)
 DEFAULT_MISS_RATE = (20, 600)
+RATE_SETTINGS = {"all": ("ONESTOP_STATUS_RATE", DEFAULT_RATE),
+                 "miss": ("ONESTOP_STATUS_MISS_RATE", DEFAULT_MISS_RATE)}
 
 # Milestone names that are not transitions of the workflow table.
 OTHER_MILESTONES = {
@@ -53,33 +58,111 @@ def mask_name(name: str) -> str:
     return " ".join([*(f"{w[0]}***" for w in words[:-1]), words[-1]])
 
 
-def _rate(name: str, default: tuple[int, int]) -> tuple[int, int]:
+def status_rate(bucket: str) -> tuple[int, int]:
+    """(lookups, seconds) allowed per client address in ``bucket`` ("all" or "miss")."""
+    name, default = RATE_SETTINGS[bucket]
     value = getattr(settings, name, default)
     return int(value[0]), int(value[1])
 
 
-def _over_limit(bucket: str, address: str, rate: tuple[int, int]) -> bool:
-    """Count one lookup in ``bucket``; True once the address passed its allowance in the
-    current window (a fixed window: simple, and the cache forgets it by itself)."""
-    limit, window = rate
-    key = f"onestop:status:{bucket}:{address}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
-
-
-def _address(request: HttpRequest) -> str:
+def status_address(request: HttpRequest) -> str:
     return client_address(request) or "unknown"
+
+
+def status_rate_limited(request: HttpRequest, bucket: str) -> bool:
+    """Count one lookup from the request's address in ``bucket`` ("all": every lookup,
+    "miss": lookups of an unknown code); True once the address passed its allowance in the
+    current window. Shared by the page and the API, so asking one does not buy more guesses
+    from the other."""
+    limit, window = status_rate(bucket)
+    # The allowance is part of the key: a changed setting starts a fresh count.
+    key = f"onestop:status:{bucket}:{limit}:{window}:{status_address(request)}"
+    return _counters.hit(key, window) > limit
+
+
+class _MemoryCounters:
+    """Fixed-window counters in this process. Without Redis the limits hold per worker
+    process (with N workers an address gets up to N times the allowance) — still enough to
+    make enumerating codes slow, and free of the shared database row every request used to
+    UPDATE under the database cache."""
+
+    MAX_KEYS = 50_000  # bounded memory under many addresses: expired windows go first
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, list[float]] = {}  # key -> [window end, count]
+
+    def hit(self, key: str, window: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._windows.get(key)
+            if entry is None or entry[0] <= now:
+                if len(self._windows) >= self.MAX_KEYS:
+                    self._prune(now)
+                entry = self._windows[key] = [now + window, 0]
+            entry[1] += 1
+            return int(entry[1])
+
+    def _prune(self, now: float) -> None:
+        live = {k: v for k, v in self._windows.items() if v[0] > now}
+        if len(live) >= self.MAX_KEYS:  # still full: keep the newer half of the windows
+            keep = sorted(live.items(), key=lambda item: item[1][0])[len(live) // 2:]
+            live = dict(keep)
+        self._windows = live
+
+    def clear(self) -> None:
+        with self._lock:
+            self._windows.clear()
+
+
+class _Counters:
+    """Redis when REDIS_URL is set (one round trip, limits shared by every worker and
+    host), else counters in this process."""
+
+    def __init__(self) -> None:
+        self.memory = _MemoryCounters()
+        self._redis: Any = None
+        self._redis_url = ""
+
+    def _client(self) -> Any:
+        url = getattr(settings, "REDIS_URL", "")
+        if not url:
+            return None
+        if self._redis is None or url != self._redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(url, socket_timeout=0.5,
+                                               socket_connect_timeout=0.5)
+            self._redis_url = url
+        return self._redis
+
+    def hit(self, key: str, window: int) -> int:
+        client = self._client()
+        if client is None:
+            return self.memory.hit(key, window)
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.set(key, 0, ex=window, nx=True)  # opens the window; no-op inside one
+            pipe.incr(key)
+            return int(pipe.execute()[1])
+        except Exception:  # Redis down: keep limiting, in this process, rather than fail
+            logger.warning("status rate limiter: Redis unavailable, counting in memory",
+                           exc_info=True)
+            return self.memory.hit(key, window)
+
+    def clear(self) -> None:
+        """Tests: forget every count of this process (Redis keys expire by themselves)."""
+        self.memory.clear()
+
+
+_counters = _Counters()
+reset_status_limits = _counters.clear
 
 
 def _limited(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "onestop/status.html", {"code": code, "limited": True},
                       status=429)
-    response["Retry-After"] = str(_rate("ONESTOP_STATUS_RATE", DEFAULT_RATE)[1])
+    response["Retry-After"] = str(status_rate("all")[1])
     return _private(response)
 
 
@@ -92,10 +175,26 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# Only what the page shows: a dossier row carries the whole form and more.
+PAGE_FIELDS = ("code", "status", "applicant_name", "submitted_at", "received_at", "due_at",
+               "returned_at", "payment_status", "supplement_request",
+               "procedure__name", "commune__name")
+
+
+def _dossier_for_page(code: str) -> Dossier | None:
+    """``dossier_by_lookup`` with only the page's columns, read fresh on every request."""
+    text = (code or "").strip().upper()
+    if not text or len(text) > MAX_CODE:
+        return None
+    field = "lookup_code" if len(text) <= 8 else "code"
+    return (Dossier.objects.select_related("procedure", "commune").only(*PAGE_FIELDS)
+            .filter(**{field: text}).first())
+
+
 def _milestones(dossier: Dossier) -> list[dict[str, Any]]:
     """Each step's name and day: no officer, no reason (a reason may name people)."""
-    return [{"label": milestone_label(step.action), "at": step.at}
-            for step in dossier.steps.only("action", "at").order_by("at", "pk")]
+    return [{"label": milestone_label(action), "at": at}
+            for action, at in dossier.steps.order_by("at", "pk").values_list("action", "at")]
 
 
 @require_safe
@@ -114,12 +213,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     code = (code or "").strip()[:MAX_CODE]
-    address = _address(request)
-    if _over_limit("all", address, _rate("ONESTOP_STATUS_RATE", DEFAULT_RATE)):
+    if status_rate_limited(request, "all"):
         return _limited(request, code)
-    dossier = dossier_by_lookup(code)
+    dossier = _dossier_for_page(code)
     if dossier is None:
-        if _over_limit("miss", address, _rate("ONESTOP_STATUS_MISS_RATE", DEFAULT_MISS_RATE)):
+        if status_rate_limited(request, "miss"):
             return _limited(request, code)
         return _private(render(request, "onestop/status.html", {
             "code": code, "not_found": True}, status=404))

@@ -30,6 +30,16 @@ def onestop_media(settings: Any, tmp_path: Any) -> Any:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def status_limits_reset() -> Any:
+    """The status page's in-process rate-limit counters start empty in every test."""
+    from langso.onestop.status_views import reset_status_limits
+
+    reset_status_limits()
+    yield
+    reset_status_limits()
+
+
 @pytest.fixture
 def make_procedure(db: Any) -> Callable[..., Procedure]:
     counter = iter(range(1, 10_000))

@@ -176,3 +176,73 @@ def test_signed_in_users_see_the_same_public_page(client, dossier, citizen, make
 def test_writes_are_not_allowed(client: Client, dossier):
     assert client.post(_detail(dossier.lookup_code)).status_code == 405
     assert client.post(reverse("onestop:status"), {"ma": dossier.code}).status_code == 405
+
+
+def test_the_page_costs_two_light_queries_and_no_cache_writes(
+        client, dossier, django_assert_num_queries):
+    # One for the dossier (with its procedure and commune), one for its milestones; the rate
+    # limiter counts outside the database.
+    with django_assert_num_queries(2) as captured:
+        response = client.get(_detail(dossier.lookup_code), REMOTE_ADDR="192.0.2.10")
+    assert response.status_code == 200
+    dossier_sql, steps_sql = (q["sql"] for q in captured.captured_queries)
+    assert "form_data" not in dossier_sql and "onestop_dossier" in dossier_sql
+    assert "reason" not in steps_sql
+    body = response.content.decode()
+    assert dossier.code in body and dossier.procedure.name in body
+
+
+def test_the_page_always_shows_the_current_status(client, dossier):
+    before = client.get(_detail(dossier.lookup_code)).content.decode()
+    assert str(State.SUPPLEMENT.label) in before
+    Dossier.objects.filter(pk=dossier.pk).update(status=State.PROCESSING)
+    after = client.get(_detail(dossier.lookup_code)).content.decode()
+    assert str(State.PROCESSING.label) in after and SUPPLEMENT_NOTE not in after
+
+
+def test_memory_counters_open_a_new_window_when_the_old_one_ends(monkeypatch):
+    from langso.onestop import status_views
+
+    counters = status_views._MemoryCounters()
+    clock = [1000.0]
+    monkeypatch.setattr(status_views.time, "monotonic", lambda: clock[0])
+    assert [counters.hit("k", 60) for _i in range(3)] == [1, 2, 3]
+    clock[0] += 61
+    assert counters.hit("k", 60) == 1
+
+
+def test_memory_counters_stay_bounded_under_many_addresses(monkeypatch):
+    from langso.onestop import status_views
+
+    counters = status_views._MemoryCounters()
+    monkeypatch.setattr(counters, "MAX_KEYS", 100)
+    for i in range(1000):
+        counters.hit(f"address-{i}", 600)
+    assert len(counters._windows) <= 100
+    assert counters.hit("address-999", 600) == 2  # the newest windows are kept
+
+
+def test_limits_are_counted_in_redis_when_it_is_configured(client, dossier, settings):
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    settings.REDIS_URL = url
+    settings.ONESTOP_STATUS_RATE = (2, 600)
+    address = f"2001:db8::{uuid.uuid4().int % 0xFFFF:x}"  # a fresh address in the shared store
+    statuses = [client.get(_detail(dossier.lookup_code), REMOTE_ADDR=address).status_code
+                for _i in range(3)]
+    assert statuses == [200, 200, 429]
+    keys = redis.Redis.from_url(url).keys(f"onestop:status:all:2:600:{address}")
+    assert len(keys) == 1
+    # Counted in Redis, not in this process: clearing the memory changes nothing.
+    from langso.onestop.status_views import reset_status_limits
+
+    reset_status_limits()
+    assert client.get(_detail(dossier.lookup_code), REMOTE_ADDR=address).status_code == 429
+    redis.Redis.from_url(url).delete(*keys)
