@@ -594,8 +594,8 @@ def _worklist(fixture: Fixture, n: int) -> dict[str, Any]:
             response = client.get("/can-bo/mot-cua/?mine=1")
             assert response.status_code == 200, response.status_code
 
-        page, _rows = worklist.worklist_page(user=user, page=1)
-        result[label] = {"visible_open": page.paginator.count,
+        # The page counts at most WORKLIST_COUNT_CAP rows; the table wants the exact number.
+        result[label] = {"visible_open": worklist.worklist_queryset(user=user).count(),
                          "selector_ms": timed(selector, n), "page_ms": timed(view, n)}
         if label == "specialist":
             result[label]["mine_page_ms"] = timed(mine, n)
