@@ -33,10 +33,10 @@ from langso.signing.render import html_to_pdf
 from langso.testing.browser import browser_session, require_chromium, sign_in
 
 pytestmark = [pytest.mark.browser,
-              # The live server runs in another thread: the data must be committed.
-              # serialized_rollback puts back the national calendar rows of the
-              # migrations after the flush, for the tests that run next in this worker.
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              # The live server runs in another thread: the data must be committed. The
+              # flush afterwards sends post_migrate, which puts back the national calendar
+              # rows (langso/core/apps.py) for the tests that run next in this worker.
+              pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pw-Secret-123"
 FEE_PER_COPY = 8000
