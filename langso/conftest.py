@@ -145,3 +145,14 @@ def _signing_keys_outside_the_work_tree(tmp_path_factory: Any) -> Any:
 
     settings.SIGNING_DEV_DIR = str(tmp_path_factory.mktemp("signing"))
     return settings.SIGNING_DEV_DIR
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_by_default() -> Any:
+    """A request in English (cookie, Accept-Language) leaves English active in the thread;
+    each test starts in the site's language, whichever test ran before it in the worker."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
