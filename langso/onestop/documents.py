@@ -25,6 +25,7 @@ from langso.core.errors import Conflict, DomainError
 from langso.core.models import Commune, Role
 from langso.core.uploads.services import storage, store_generated
 from langso.core.uploads.serving import stored_file_response
+from langso.onestop.fees import money
 from langso.onestop.models import (
     AttachmentKind,
     DocumentForm,
@@ -55,11 +56,6 @@ MAX_RESULT_BYTES = 50 * 1024 * 1024
 
 
 # -- small formatting helpers (shared with the tracking book) ------------------------------
-
-def money(amount: int) -> str:
-    """12.000 đồng: Vietnamese groups thousands with dots."""
-    return _("%(amount)s đồng") % {"amount": f"{int(amount):,}".replace(",", ".")}
-
 
 def long_date(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):

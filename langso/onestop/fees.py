@@ -60,9 +60,14 @@ def fee_for(rule: Mapping[str, Any], form_data: Mapping[str, Any], *, online: bo
     return per_copy * _count(form_data, rule.get("copies_field"))
 
 
-def money(amount: int) -> str:
-    """12.000 — Vietnamese thousands separator."""
+def thousands(amount: int) -> str:
+    """12.000 — Vietnamese groups thousands with dots."""
     return f"{int(amount):,}".replace(",", ".")
+
+
+def money(amount: int) -> str:
+    """12.000 đồng, as receipts, papers and messages write an amount."""
+    return _("%(amount)s đồng") % {"amount": thousands(amount)}
 
 
 def describe(rule: Mapping[str, Any]) -> str:
@@ -73,14 +78,14 @@ def describe(rule: Mapping[str, Any]) -> str:
     if kind == "free":
         return _("Miễn phí")
     if kind == "fixed":
-        text = _("%(amount)s đồng") % {"amount": money(rule.get("amount", 0))}
+        text = money(rule.get("amount", 0))
         if "online_amount" in rule:
             text += _("; nộp trực tuyến: %(amount)s đồng") % {
-                "amount": money(rule["online_amount"])}
+                "amount": thousands(rule["online_amount"])}
         return text
     return _("%(first)s đồng/trang với %(n)d trang đầu, %(next)s đồng/trang từ trang tiếp theo,"
              " tối đa %(cap)s đồng/bản") % {
-        "first": money(rule.get("first_page_price", 0)),
+        "first": thousands(rule.get("first_page_price", 0)),
         "n": int(rule.get("first_pages", 2)),
-        "next": money(rule.get("next_page_price", 0)),
-        "cap": money(rule.get("cap", 0))}
+        "next": thousands(rule.get("next_page_price", 0)),
+        "cap": thousands(rule.get("cap", 0))}

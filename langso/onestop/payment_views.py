@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from langso.api.errors import error_body
 from langso.core import access
 from langso.core.errors import DomainError
-from langso.onestop import banks, payments, vietqr, worklist
+from langso.onestop import banks, fees, payments, vietqr, worklist
 from langso.onestop.models import Dossier, OfficeSettings, Payment, PaymentStatus
 from langso.web.form_errors import add_domain_errors
 from langso.web.views import staff_required
@@ -76,7 +76,7 @@ def panel_context(request: HttpRequest | None, dossier: Dossier) -> dict[str, An
     user = getattr(request, "user", None)
     unpaid = dossier.payment_status == PaymentStatus.UNPAID
     context: dict[str, Any] = {
-        "dossier": dossier, "unpaid": unpaid, "fee": payments.money(dossier.fee_amount),
+        "dossier": dossier, "unpaid": unpaid, "fee": fees.money(dossier.fee_amount),
         "not_required": dossier.payment_status == PaymentStatus.NOT_REQUIRED,
         "payments": list(dossier.payments.all()) if not unpaid else [],
     }

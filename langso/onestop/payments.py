@@ -20,6 +20,7 @@ from langso.core.history import history_record
 from langso.core.text import fold
 from langso.onestop import services
 from langso.onestop.banks import BankNotification
+from langso.onestop.fees import money
 from langso.onestop.models import (
     DocumentForm,
     Dossier,
@@ -39,10 +40,6 @@ _REFERENCE = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 # Dossier codes are "<organ>-<yymmdd>-<nnnn[n]>"; banks keep, drop or space the hyphens.
 _TOKENS = (re.compile(r"[A-Z0-9.]+"), re.compile(r"[A-Z0-9]+"))
 MAX_DESCRIPTION = 500
-
-
-def money(amount: int) -> str:
-    return _("%(amount)s đồng") % {"amount": f"{int(amount):,}".replace(",", ".")}
 
 
 def receipt_number(dossier: Dossier, now: dt.datetime) -> str:
