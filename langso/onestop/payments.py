@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from langso.core import access
 from langso.core.clock import local
 from langso.core.errors import Conflict, DomainError
-from langso.core.history import history_record
 from langso.core.text import fold
 from langso.onestop import services
 from langso.onestop.banks import BankNotification
@@ -24,7 +23,6 @@ from langso.onestop.fees import money
 from langso.onestop.models import (
     DocumentForm,
     Dossier,
-    DossierStep,
     Payment,
     PaymentStatus,
 )
@@ -46,7 +44,7 @@ def receipt_number(dossier: Dossier, now: dt.datetime) -> str:
     """``BL-<commune code>-<year>-<nnnnnn>``: a sequence per commune and year (receipt
     numbers are unique across the installation, so the commune is part of them)."""
     year = local(now).year
-    number = services._next_number(dossier.commune, f"pay:{year}")
+    number = services.next_number(dossier.commune, f"pay:{year}")
     return f"BL-{dossier.commune.code}-{year}-{number:06d}"
 
 
@@ -126,21 +124,16 @@ def _confirm(*, actor: Any, dossier: Dossier, method: str, amount: int,
         "amount": money(amount), "method": method_label, "number": payment.receipt_number}
     if reference:
         why += " " + _("Mã giao dịch: %(ref)s.") % {"ref": reference}
-    DossierStep.objects.create(
-        dossier=dossier, action="pay", from_state=dossier.status, to_state=dossier.status,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(getattr(actor, "full_name", "") or getattr(actor, "username", "")
-                     or _("Hệ thống"))[:150],
-        reason=why, at=now, due_at=dossier.due_at)
-    history_record(obj=dossier, action="dossier.pay", actor=actor,
-                   from_state=PaymentStatus.UNPAID, to_state=PaymentStatus.PAID, reason=why,
-                   data={"code": dossier.code, "receipt": payment.receipt_number,
-                         "amount": amount, "method": method, "reference": reference or ""},
-                   commune=dossier.commune, now=now)
+    services.dossier_record(
+        dossier=dossier, actor=actor, action="pay", from_state=dossier.status,
+        to_state=dossier.status, reason=why, now=now,
+        history_change=(PaymentStatus.UNPAID, PaymentStatus.PAID),
+        data={"receipt": payment.receipt_number, "amount": amount, "method": method,
+              "reference": reference or ""})
     from langso.onestop.documents import issue_document
 
     issue_document(dossier=dossier, form=DocumentForm.PAYMENT_RECEIPT, actor=actor, now=now)
-    services._tell_applicant(dossier, note=why, actor=actor, now=now)
+    services.tell_applicant(dossier, note=why, actor=actor, now=now)
     logger.info("payment.confirmed", extra={"commune": dossier.commune_id,
                                             "dossier": dossier.pk, "method": method})
     return payment, True

@@ -87,7 +87,7 @@ def version_in_force(procedure: Procedure, on: dt.date | None = None) -> Procedu
 
 # -- numbering --------------------------------------------------------------------------------
 
-def _next_number(commune: Commune, scope: str) -> int:
+def next_number(commune: Commune, scope: str) -> int:
     """The next number of a per-commune sequence; the row lock serialises concurrent
     submissions without blocking other communes."""
     DossierCounter.objects.get_or_create(commune=commune, scope=scope)
@@ -177,9 +177,15 @@ def actions_for(user: Any, dossier: Dossier) -> list[Transition]:
 
 # -- recording --------------------------------------------------------------------------------
 
-def _record(*, dossier: Dossier, actor: Any, action: str, from_state: str, to_state: str,
-            reason: str = "", handed_to: str = "", now: dt.datetime,
-            data: dict[str, Any] | None = None) -> None:
+def dossier_record(*, dossier: Dossier, actor: Any, action: str, from_state: str,
+                   to_state: str, reason: str = "", handed_to: str = "", now: dt.datetime,
+                   data: dict[str, Any] | None = None,
+                   history_change: tuple[str, str] | None = None) -> None:
+    """One step of the dossier (Mẫu 06) and its event in the commune's history.
+
+    ``history_change``: what the history shows as from/to when the step keeps the state
+    (a payment: unpaid → paid; an extension letter: old → new due date)."""
+    history_from, history_to = history_change or (from_state, to_state)
     DossierStep.objects.create(
         dossier=dossier, action=action, from_state=from_state, to_state=to_state,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -187,12 +193,12 @@ def _record(*, dossier: Dossier, actor: Any, action: str, from_state: str, to_st
                      or _("Hệ thống"))[:150],
         handed_to_label=handed_to[:200], reason=reason, at=now, due_at=dossier.due_at)
     history_record(obj=dossier, action=f"dossier.{action}", actor=actor,
-                   from_state=from_state, to_state=to_state, reason=reason,
+                   from_state=history_from, to_state=history_to, reason=reason,
                    data={"code": dossier.code, **(data or {})}, commune=dossier.commune,
                    now=now)
 
 
-def _tell_applicant(dossier: Dossier, *, note: str = "", actor: Any = None,
+def tell_applicant(dossier: Dossier, *, note: str = "", actor: Any = None,
                     now: dt.datetime) -> None:
     recipient: User | Person | None = dossier.applicant_user or dossier.applicant
     if recipient is None:
@@ -326,7 +332,7 @@ def dossier_submit(*, actor: Any, commune: Commune, procedure: Procedure,
     amount = fees.fee_for(version.fee, cleaned, online=channel == Channel.ONLINE)
     settings = office_settings(commune)
     day = local(now).date()
-    number = _next_number(commune, f"d:{day:%y%m%d}")
+    number = next_number(commune, f"d:{day:%y%m%d}")
     dossier = Dossier(
         commune=commune, procedure=procedure, version=version,
         code=dossier_code(settings.organ_code, day, number),
@@ -349,13 +355,13 @@ def dossier_submit(*, actor: Any, commune: Commune, procedure: Procedure,
     DossierAttachment.objects.bulk_create(
         DossierAttachment(dossier=dossier, document_code=i.document_code, copy_kind=i.copy_kind,
                           file=i.file, round=0, created_at=now) for i in items)
-    _record(dossier=dossier, actor=actor, action="submit", from_state="",
+    dossier_record(dossier=dossier, actor=actor, action="submit", from_state="",
             to_state=State.SUBMITTED, now=now, data={"channel": channel})
     DossierDraft.objects.filter(user=actor, commune=commune, procedure=procedure).delete()
     if channel != Channel.ONLINE:
         _receive(dossier, actor=actor, now=now)
     else:
-        _tell_applicant(dossier, actor=actor, now=now)
+        tell_applicant(dossier, actor=actor, now=now)
     logger.info("dossier.submitted", extra={"commune": commune.pk, "dossier": dossier.pk,
                                             "channel": channel})
     return dossier
@@ -367,7 +373,7 @@ def _receive(dossier: Dossier, *, actor: Any, now: dt.datetime, reason: str = ""
     dossier.received_by = actor if getattr(actor, "pk", None) else None
     dossier.due_at = dossier.original_due_at = countdown.deadline
     dossier.book_year = local(now).year
-    dossier.book_number = _next_number(dossier.commune, f"book:{dossier.book_year}")
+    dossier.book_number = next_number(dossier.commune, f"book:{dossier.book_year}")
     _move(dossier, TRANSITIONS["receive"], actor=actor, reason=reason, now=now)
 
 
@@ -384,12 +390,12 @@ def _move(dossier: Dossier, transition: Transition, *, actor: Any, reason: str,
     if transition.target in (State.RETURNED, State.REFUSED, State.STOPPED, State.WITHDRAWN):
         dossier.closed_at = now
     dossier.save()
-    _record(dossier=dossier, actor=actor, action=transition.action, from_state=from_state,
+    dossier_record(dossier=dossier, actor=actor, action=transition.action, from_state=from_state,
             to_state=transition.target, reason=reason, handed_to=handed_to, now=now,
             data=data)
     _issue(dossier, transition.issues, actor, now)
     if transition.action not in ("assign", "start", "draft_result", "send_back"):
-        _tell_applicant(dossier, note=reason, actor=actor, now=now)
+        tell_applicant(dossier, note=reason, actor=actor, now=now)
 
 
 def _locked(dossier: Dossier) -> Dossier:
@@ -523,14 +529,10 @@ def dossier_extend(*, actor: Any, dossier: Dossier, new_due_date: dt.date, reaso
     dossier.escalated_at = None
     dossier.warned_at = None
     dossier.save()
-    DossierStep.objects.create(
-        dossier=dossier, action="extend", from_state=dossier.status, to_state=dossier.status,
-        actor=actor, actor_label=(actor.full_name or actor.username)[:150], reason=text,
-        at=now, due_at=dossier.due_at)
-    history_record(obj=dossier, action="dossier.extend", actor=actor,
-                   from_state=local(old).isoformat(), to_state=local(dossier.due_at).isoformat(),
-                   reason=text, data={"code": dossier.code}, commune=dossier.commune, now=now)
+    dossier_record(dossier=dossier, actor=actor, action="extend", from_state=dossier.status,
+                   to_state=dossier.status, reason=text, now=now,
+                   history_change=(local(old).isoformat(), local(dossier.due_at).isoformat()))
     _issue(dossier, "04", actor, now)
-    _tell_applicant(dossier, note=_("Hẹn trả kết quả mới: %(date)s. %(reason)s")
+    tell_applicant(dossier, note=_("Hẹn trả kết quả mới: %(date)s. %(reason)s")
                     % {"date": f"{new_due_date:%d/%m/%Y}", "reason": text}, actor=actor, now=now)
     return dossier
