@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from langso.core.errors import DomainError, PermissionDenied
+from langso.core.errors import DomainError
 from langso.core.models import Commune, Department, StoredFile, User
 from langso.core.uploads.selectors import stored_file_get_for_user
 from langso.core.uploads.serving import stored_file_response
@@ -41,7 +41,6 @@ from langso.onestop.models import (
     DossierAttachment,
     DossierDocument,
     DossierStep,
-    OnlineLevel,
     PaymentStatus,
     Procedure,
 )
@@ -118,11 +117,10 @@ def _may_extend(user: Any, dossier: Dossier) -> bool:
 
 def _actions(user: Any, dossier: Dossier, *, staff: bool) -> list[Transition]:
     """What the user may do now, as the pages offer it: an applicant who is not the office
-    takes the result online only for "toàn trình" procedures."""
+    sees only the applicant's actions."""
     actions = services.actions_for(user, dossier)
     if not staff:
-        actions = [t for t in actions if APPLICANT in t.roles and not (
-            t.action == "return" and dossier.version.online_level != OnlineLevel.FULL)]
+        actions = [t for t in actions if APPLICANT in t.roles]
     return actions
 
 
@@ -477,10 +475,6 @@ class DossierAction(JSONBodyAPIView):
         data = DossierActionInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if (action == "return" and dossier.version.online_level != OnlineLevel.FULL
-                and not _is_staff_for(request.user, dossier)):
-            # As on the citizen's page: only "toàn trình" results are taken online.
-            raise PermissionDenied(_("Thủ tục này nhận kết quả tại bộ phận một cửa."))
         kwargs: dict[str, Any] = {"reason": values.get("reason", "")}
         if values.get("department") is not None:
             kwargs["department"] = Department.objects.filter(

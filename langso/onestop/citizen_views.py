@@ -311,11 +311,7 @@ def _result_is_theirs(dossier: Dossier) -> bool:
 
 
 def _citizen_actions(user: Any, dossier: Dossier) -> list[str]:
-    actions = [t.action for t in services.actions_for(user, dossier) if APPLICANT in t.roles]
-    # "Toàn trình" only: other procedures hand the result over at the desk.
-    if "return" in actions and dossier.version.online_level != OnlineLevel.FULL:
-        actions.remove("return")
-    return actions
+    return [t.action for t in services.actions_for(user, dossier) if APPLICANT in t.roles]
 
 
 def _supplement_documents(dossier: Dossier) -> list[dict[str, Any]]:

@@ -416,6 +416,8 @@ def dossier_transition(*, actor: Any, dossier: Dossier, action: str, reason: str
         raise DomainError(_("Thao tác không hợp lệ."))
     dossier = _locked(dossier)
     if not may_take(actor, dossier, transition):
+        if action == "return" and APPLICANT in acting_roles(actor, dossier):
+            raise PermissionDenied(_("Thủ tục này nhận kết quả tại bộ phận một cửa."))
         raise PermissionDenied(_("Bạn không có quyền thực hiện thao tác này."))
     if dossier.status not in transition.sources:
         raise Conflict(_("Hồ sơ đang ở trạng thái “%(state)s”, không thể %(action)s.")

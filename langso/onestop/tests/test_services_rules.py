@@ -21,7 +21,8 @@ def test_the_applicant_takes_the_result_online_only_for_full_online_procedures(
     # The one-stop officer hands any result over at the desk.
     assert "return" in [t.action for t in services.actions_for(officers["one_stop"], dossier)]
     if not online:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(PermissionDenied) as refused:
             services.dossier_transition(actor=citizen, dossier=dossier, action="return")
+        assert refused.value.message == "Thủ tục này nhận kết quả tại bộ phận một cửa."
         dossier.refresh_from_db()
         assert dossier.status == State.RESULT_READY
