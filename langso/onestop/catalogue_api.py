@@ -3,7 +3,6 @@ fee), read by anyone; the same selectors as the public pages."""
 
 from typing import Any
 
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -12,11 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from langso.core.errors import Conflict
 from langso.onestop import fees
 from langso.onestop.catalogue import selectors
 from langso.onestop.catalogue.selectors import CatalogueItem
-from langso.onestop.services import version_in_force
 
 
 class ProcedureSummaryOutput(serializers.Serializer):
@@ -112,13 +109,7 @@ class ProcedureDetail(APIView):
 
     @extend_schema(responses=ProcedureDetailOutput)
     def get(self, request: Request, code: str) -> Response:
-        procedure = selectors.procedure_public(code=code)
-        if procedure is None:
-            raise Http404
-        try:
-            version = version_in_force(procedure)
-        except Conflict:
-            raise Http404 from None
+        procedure, version = selectors.procedure_in_force(code=code)
         data = {
             "code": procedure.code, "name": procedure.name, "sector": procedure.sector,
             "slug": procedure.slug, "department_kind": procedure.department_kind,

@@ -85,13 +85,7 @@ def _documents(version: ProcedureVersion) -> list[dict[str, Any]]:
 @require_GET
 def procedure_detail(request: HttpRequest, slug: str, procedure: str) -> HttpResponse:
     commune = _public_commune(slug)
-    found = selectors.procedure_public(slug=procedure)
-    if found is None:
-        raise Http404
-    try:
-        version = version_in_force(found)
-    except Conflict:
-        raise Http404 from None
+    found, version = selectors.procedure_in_force(slug=procedure)
     online = version.online_level != OnlineLevel.COUNTER
     return render(request, "onestop/catalogue_detail.html", {
         "commune": commune, "procedure": found, "version": version,

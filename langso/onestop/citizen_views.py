@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from langso.core import selectors as core_selectors
-from langso.core.errors import Conflict, DomainError
+from langso.core.errors import DomainError
 from langso.core.models import Commune, Person
 from langso.core.uploads.serving import (
     stored_file_response,
@@ -54,13 +54,9 @@ OTHER_DOCUMENT = "supplement"
 
 def _procedure_in(slug: str, procedure_slug: str) -> tuple[Commune, Procedure, ProcedureVersion]:
     commune = core_selectors.commune_for_public(slug=slug)
-    procedure = catalogue_selectors.procedure_public(slug=procedure_slug)
-    if commune is None or procedure is None:
+    if commune is None:
         raise Http404
-    try:
-        version = services.version_in_force(procedure)
-    except Conflict:
-        raise Http404 from None
+    procedure, version = catalogue_selectors.procedure_in_force(slug=procedure_slug)
     return commune, procedure, version
 
 

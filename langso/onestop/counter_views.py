@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from langso.core import access
-from langso.core.errors import Conflict, DomainError
+from langso.core.errors import DomainError
 from langso.core.models import Commune, Person
 from langso.core.uploads.serving import (
     stored_file_response,
@@ -51,13 +51,7 @@ def _pick_commune(communes: list[Commune], raw: str | None) -> Commune:
 def _procedure(raw: str | None) -> tuple[Procedure, ProcedureVersion] | None:
     if not raw:
         return None
-    procedure = catalogue_selectors.procedure_public(slug=raw)
-    if procedure is None:
-        raise Http404
-    try:
-        return procedure, services.version_in_force(procedure)
-    except Conflict:
-        raise Http404 from None
+    return catalogue_selectors.procedure_in_force(slug=raw)
 
 
 def _person(request: HttpRequest, commune: Commune, raw: str | None) -> Person | None:

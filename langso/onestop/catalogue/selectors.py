@@ -11,9 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from langso.core.errors import Conflict
 from langso.core.text import fold, sort_key
 from langso.onestop import fees
 from langso.onestop.models import Procedure, ProcedureVersion, TimeLimitKind
@@ -98,6 +100,19 @@ def procedure_public(*, slug: str = "", code: str = "") -> Procedure | None:
         return None
     lookup: dict[str, Any] = {"slug": slug[:120]} if slug else {"code": code[:20]}
     return Procedure.objects.filter(is_active=True, **lookup).first()
+
+
+def procedure_in_force(*, slug: str = "", code: str = "") -> tuple[Procedure, ProcedureVersion]:
+    """A public procedure and its rules in force today; a 404 when either is missing."""
+    from langso.onestop.services import version_in_force
+
+    procedure = procedure_public(slug=slug, code=code)
+    if procedure is None:
+        raise Http404
+    try:
+        return procedure, version_in_force(procedure)
+    except Conflict:
+        raise Http404 from None
 
 
 def procedures_for_manager() -> list[Procedure]:
