@@ -232,22 +232,29 @@ def _reason(reason: Any, *, required: bool) -> str:
 
 # -- submission -------------------------------------------------------------------------------
 
-def _check_attachments(version: ProcedureVersion, commune: Commune, actor: Any,
-                       attachments: Iterable[AttachmentInput]) -> list[AttachmentInput]:
-    items = list(attachments)
+def _check_files(items: list[AttachmentInput], *, codes: set[str], commune_id: int,
+                 actor: Any) -> None:
+    """Each file names a paper of the procedure and is one the actor may attach: sent by
+    them (or visible to them as staff) to this commune."""
     if len(items) > MAX_ATTACHMENTS:
         raise DomainError(_("Tối đa %(n)d tệp đính kèm.") % {"n": MAX_ATTACHMENTS})
-    known = {d["code"]: d for d in version.documents}
     for item in items:
-        if item.document_code not in known:
+        if item.document_code not in codes:
             raise DomainError(_("Thành phần hồ sơ không có trong thủ tục."),
                               field_errors={"documents": [item.document_code[:40]]})
         if item.copy_kind not in AttachmentKind.values:
             raise DomainError(_("Loại bản không hợp lệ."))
-        if item.file.commune_id != commune.pk or (
-                item.file.uploaded_by_id != actor.pk and not access.can(
-                    actor, "upload.view", item.file)):
+        if item.file.commune_id != commune_id or (
+                item.file.uploaded_by_id != actor.pk
+                and not access.can(actor, "upload.view", item.file)):
             raise NotFound(_("Không tìm thấy tệp đính kèm."))
+
+
+def _check_attachments(version: ProcedureVersion, commune: Commune, actor: Any,
+                       attachments: Iterable[AttachmentInput]) -> list[AttachmentInput]:
+    items = list(attachments)
+    known = {d["code"]: d for d in version.documents}
+    _check_files(items, codes=set(known), commune_id=commune.pk, actor=actor)
     given = {i.document_code for i in items}
     missing = [d["name"] for code, d in known.items() if d.get("required") and code not in given]
     if missing:
@@ -484,16 +491,9 @@ def _check_supplement(dossier: Dossier, actor: Any,
     if not items:
         raise DomainError(_("Vui lòng đính kèm giấy tờ bổ sung."),
                           field_errors={"documents": [_("Bắt buộc.")]})
-    known = {d["code"] for d in dossier.version.documents}
-    for item in items:
-        if item.document_code not in known and item.document_code != "supplement":
-            raise DomainError(_("Thành phần hồ sơ không có trong thủ tục."))
-        if item.file.commune_id != dossier.commune_id or (
-                item.file.uploaded_by_id != actor.pk
-                and not access.can(actor, "upload.view", item.file)):
-            raise NotFound(_("Không tìm thấy tệp đính kèm."))
-    if len(items) > MAX_ATTACHMENTS:
-        raise DomainError(_("Tối đa %(n)d tệp đính kèm.") % {"n": MAX_ATTACHMENTS})
+    # "supplement": a paper the officer asked for that the procedure does not list.
+    codes = {d["code"] for d in dossier.version.documents} | {"supplement"}
+    _check_files(items, codes=codes, commune_id=dossier.commune_id, actor=actor)
     return items
 
 
