@@ -46,8 +46,7 @@ from langso.web.form_errors import add_domain_errors
 CITIZEN_FORMS = (DocumentForm.RECEIPT, DocumentForm.SUPPLEMENT, DocumentForm.REFUSAL,
                  DocumentForm.APOLOGY, DocumentForm.STOP, DocumentForm.RESULT,
                  DocumentForm.PAYMENT_RECEIPT)
-# A supplement may bring a paper the procedure does not list (the officer asked for it).
-OTHER_DOCUMENT = "supplement"
+OTHER_DOCUMENT = services.OTHER_DOCUMENT
 
 
 # -- applying online --------------------------------------------------------------------------

@@ -55,6 +55,9 @@ LOOKUP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LOOKUP_LENGTH = 6
 MAX_ATTACHMENTS = 30
 MAX_REASON = 2000
+# The code of a paper the officer asked for in a supplement request that the procedure
+# does not list.
+OTHER_DOCUMENT = "supplement"
 
 
 @dataclass(frozen=True)
@@ -491,8 +494,7 @@ def _check_supplement(dossier: Dossier, actor: Any,
     if not items:
         raise DomainError(_("Vui lòng đính kèm giấy tờ bổ sung."),
                           field_errors={"documents": [_("Bắt buộc.")]})
-    # "supplement": a paper the officer asked for that the procedure does not list.
-    codes = {d["code"] for d in dossier.version.documents} | {"supplement"}
+    codes = {d["code"] for d in dossier.version.documents} | {OTHER_DOCUMENT}
     _check_files(items, codes=codes, commune_id=dossier.commune_id, actor=actor)
     return items
 

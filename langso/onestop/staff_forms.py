@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from langso.core.models import Department, User
 from langso.onestop.models import Dossier, Procedure
-from langso.onestop.services import MAX_REASON
+from langso.onestop.services import MAX_REASON, OTHER_DOCUMENT
 from langso.onestop.workflow import OPEN_STATES, TRANSITIONS, State
 
 # Django has no Vietnamese for its own message on NUL characters.
@@ -93,7 +93,7 @@ class SupplementForm(ReasonForm):
         super().__init__(*args, **kwargs)
         documents = [(d["code"], d["name"]) for d in dossier.version.documents or []]
         self.fields["document_code"].choices = [  # type: ignore[attr-defined]
-            *documents, ("supplement", _("Giấy tờ khác theo yêu cầu bổ sung"))]
+            *documents, (OTHER_DOCUMENT, _("Giấy tờ khác theo yêu cầu bổ sung"))]
 
 
 class ExtendForm(forms.Form):
