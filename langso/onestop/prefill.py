@@ -7,7 +7,7 @@ registry's value whatever the browser sends.
 
 from typing import Any
 
-from langso.core.models import Commune, Person, Relation
+from langso.core.models import Commune, Household, Person, Relation
 
 
 def person_values(person: Person | None) -> dict[str, Any]:
@@ -24,9 +24,8 @@ def person_values(person: Person | None) -> dict[str, Any]:
         "person.address": person.address or (
             f"{person.village}, {person.commune.name}" if person.village_id else ""),
     }
-    membership = getattr(person, "membership", None) if hasattr(person, "membership") else None
-    if membership is not None:
-        household = membership.household
+    household = _household(person)
+    if household is not None:
         head = next((m.person for m in household.members.select_related("person")
                      if m.relation == Relation.HEAD), None)
         values["household.address"] = household.address
@@ -45,12 +44,15 @@ def locked_values(schema: list[dict[str, Any]], known: dict[str, Any]) -> dict[s
             if spec.get("prefill") in known}
 
 
+def _household(person: Person | None) -> Household | None:
+    # The reverse one-to-one raises an AttributeError subclass when there is no membership.
+    membership = getattr(person, "membership", None)
+    return membership.household if membership is not None else None
+
+
 def household_members(person: Person | None) -> list[Person]:
     """The applicant's household, for procedures that name family members."""
-    if person is None or not hasattr(person, "membership"):
-        return []
-    try:
-        household = person.membership.household
-    except Person.membership.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]
+    household = _household(person)
+    if household is None:
         return []
     return [m.person for m in household.members.select_related("person")]
