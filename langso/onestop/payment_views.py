@@ -26,6 +26,7 @@ from langso.core import access
 from langso.core.errors import DomainError
 from langso.onestop import banks, fees, payments, vietqr, worklist
 from langso.onestop.models import Dossier, OfficeSettings, Payment, PaymentStatus
+from langso.onestop.staff_views import dossier_screen
 from langso.web.form_errors import add_domain_errors
 from langso.web.views import staff_required
 
@@ -99,14 +100,12 @@ def panel_context(request: HttpRequest | None, dossier: Dossier) -> dict[str, An
 @staff_required
 @require_POST
 def payment_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    from langso.onestop.staff_views import _detail
-
     dossier = worklist.dossier_for_staff(user=request.user, public_id=public_id)
     form = PaymentConfirmForm(request.POST)
     if not form.is_valid():
         request.payment_form = form  # type: ignore[attr-defined]
-        return _detail(request, dossier, status=400,
-                       error=_("Vui lòng kiểm tra lại thông tin đã nhập."))
+        return dossier_screen(request, dossier, status=400,
+                              error=_("Vui lòng kiểm tra lại thông tin đã nhập."))
     try:
         payment = payments.payment_confirm(actor=request.user, dossier=dossier,
                                            **form.cleaned_data)
@@ -115,7 +114,7 @@ def payment_confirm(request: HttpRequest, public_id: UUID) -> HttpResponse:
         request.payment_form = form  # type: ignore[attr-defined]
         # The screen shows the dossier as it is now: the refused confirmation changed nothing.
         dossier = worklist.dossier_for_staff(user=request.user, public_id=public_id)
-        return _detail(request, dossier, status=exc.status, error=exc.message)
+        return dossier_screen(request, dossier, status=exc.status, error=exc.message)
     messages.success(request, _("Đã xác nhận thu phí, biên lai số %(number)s.")
                      % {"number": payment.receipt_number})
     response = HttpResponseRedirect(reverse("onestop:staff_dossier", args=[public_id]))

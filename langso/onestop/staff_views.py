@@ -9,8 +9,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,19 +46,10 @@ from langso.web.views import staff_required
 # as a handler's transition (services.dossier_extend): ``may_take`` judges it.
 EXTEND_ACTION = Transition(
     EXTEND,
-    gettext_lazy("Lập văn bản xin lỗi và hẹn lại (Mẫu 04)"),  # type: ignore[arg-type]  # lazy: translated per request like workflow labels
+    gettext_lazy("Lập văn bản xin lỗi và hẹn lại (Mẫu 04)"),
     EXTEND_STATES, "", EXTEND_ROLES, needs_reason=True, handler_only=True)
 # Actions that end or turn down a dossier: drawn apart on the page.
 DANGER = frozenset({"refuse", "stop", "withdraw", "send_back"})
-PAYMENT_PARTIAL = "onestop/partials/_payment.html"
-
-
-def _payment_partial() -> str | None:
-    """The payment helper's partial, when that module is installed."""
-    try:
-        return select_template([PAYMENT_PARTIAL]).template.name  # type: ignore[attr-defined]
-    except TemplateDoesNotExist:
-        return None
 
 
 @staff_required
@@ -105,8 +94,9 @@ def _may_extend(user: Any, dossier: Dossier) -> bool:
             and services.may_take(user, dossier, EXTEND_ACTION))
 
 
-def _detail(request: HttpRequest, dossier: Dossier, *, failed: tuple[str, Any] | None = None,
-            status: int = 200, error: str = "") -> HttpResponse:
+def dossier_screen(request: HttpRequest, dossier: Dossier, *,
+                   failed: tuple[str, Any] | None = None, status: int = 200,
+                   error: str = "") -> HttpResponse:
     """The dossier screen; ``failed`` is the (action, bound form) that was refused, shown
     with its errors in place of the blank one."""
     allowed = list(services.actions_for(request.user, dossier))
@@ -134,7 +124,6 @@ def _detail(request: HttpRequest, dossier: Dossier, *, failed: tuple[str, Any] |
         "steps": worklist.step_rows(dossier),
         "history": selectors.history_for_object(obj=dossier),
         "action_forms": forms, "error": error, "is_late": services.is_late(dossier),
-        "payment_template": _payment_partial(),
     }, status=status)
 
 
@@ -142,7 +131,7 @@ def _detail(request: HttpRequest, dossier: Dossier, *, failed: tuple[str, Any] |
 @require_safe
 def dossier_view(request: HttpRequest, public_id: UUID) -> HttpResponse:
     dossier = worklist.dossier_for_staff(user=request.user, public_id=public_id)
-    return _detail(request, dossier)
+    return dossier_screen(request, dossier)
 
 
 def _kind_of(upload: Any) -> str:
@@ -185,13 +174,13 @@ def dossier_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRe
     if upload_refused(request):
         form = action_form(action, dossier, departments=departments, staff=staff)
         too_large = too_large_error()
-        return _detail(request, dossier, failed=(action, form), status=too_large.status,
-                       error=too_large.message)
+        return dossier_screen(request, dossier, failed=(action, form), status=too_large.status,
+                              error=too_large.message)
     form = action_form(action, dossier, data=request.POST, files=request.FILES,
                        departments=departments, staff=staff)
     if not form.is_valid():
-        return _detail(request, dossier, failed=(action, form), status=400,
-                       error=_("Vui lòng kiểm tra lại thông tin đã nhập."))
+        return dossier_screen(request, dossier, failed=(action, form), status=400,
+                              error=_("Vui lòng kiểm tra lại thông tin đã nhập."))
     try:
         _perform(request, dossier, action, form.cleaned_data)
     except DomainError as exc:
@@ -199,8 +188,8 @@ def dossier_action(request: HttpRequest, public_id: UUID, action: str) -> HttpRe
                                              "documents": "file", "file": "file"})
         # The screen shows the dossier as it is now: the failed action changed nothing.
         dossier = worklist.dossier_for_staff(user=request.user, public_id=public_id)
-        return _detail(request, dossier, failed=(action, form), status=exc.status,
-                       error=exc.message)
+        return dossier_screen(request, dossier, failed=(action, form), status=exc.status,
+                              error=exc.message)
     label = EXTEND_ACTION.label if action == EXTEND else TRANSITIONS[action].label
     messages.success(request, _("Đã thực hiện: %(action)s.") % {"action": label})
     # 303: the browser (and htmx) follows with a GET of the dossier as it is now.
