@@ -14,12 +14,14 @@ import re
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+
+from langso.core.clock import TZ
+from langso.core.errors import DomainError
 
 # A notice is a few hundred bytes; anything much bigger is not one.
 MAX_BODY_BYTES = 16 * 1024
@@ -30,18 +32,10 @@ MIN_SECRET_LENGTH = 16
 TIMESTAMP_TOLERANCE = dt.timedelta(minutes=5)
 _REFERENCE = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 _ACCOUNT = re.compile(r"[0-9A-Za-z]{1,19}")
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-class WebhookError(Exception):
+class WebhookError(DomainError):
     """The request is not a notice we accept; ``status`` and ``code`` go in the answer."""
-
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class BadSignature(WebhookError):
@@ -177,7 +171,7 @@ def _moment(value: Any) -> dt.datetime:
     except ValueError as exc:
         raise Malformed(_("Thời điểm giao dịch không hợp lệ.")) from exc
     # Banks write local time without an offset.
-    return moment.replace(tzinfo=VIETNAM) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment
 
 
 ADAPTERS: dict[str, type] = {"signed_json": SignedJsonAdapter}
