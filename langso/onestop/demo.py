@@ -5,7 +5,6 @@ back-dated so that some are due today and one is late. Fictional data; never in 
 """
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.utils import timezone
@@ -16,8 +15,6 @@ from langso.onestop import services
 from langso.onestop.models import Channel, Dossier, Procedure
 from langso.onestop.payments import payment_confirm
 from langso.signing.render import html_to_pdf
-
-logger = logging.getLogger(__name__)
 
 # (procedure code, channel, the step it stops at, working days ago it was filed)
 PLAN: list[tuple[str, str, str, int]] = [
@@ -125,55 +122,51 @@ def demo_dossiers_load(commune: Commune) -> int:
         handler = _staff(commune, Role.SPECIALIST, procedure.department_kind) or officer
         department = Department.objects.filter(commune=commune,
                                                kind=procedure.department_kind).first()
-        try:
-            if channel == Channel.ONLINE:
-                if citizen is None or version.online_level == "counter":
-                    continue
-                dossier = services.dossier_submit(
-                    actor=citizen, commune=commune, procedure=procedure,
-                    form_data=_form(procedure, today), channel=channel, now=filed,
-                    attachments=_scans(commune, procedure, citizen, today))
-            else:
-                applicant = residents[index % len(residents)] if residents else None
-                dossier = services.dossier_submit(
-                    actor=officer, commune=commune, procedure=procedure,
-                    form_data=_form(procedure, today), channel=channel, applicant=applicant,
-                    attachments=_scans(commune, procedure, officer, today), now=filed)
-            created += 1
-            if stop_at in ("submitted", "received"):
+        if channel == Channel.ONLINE:
+            if citizen is None or version.online_level == "counter":
                 continue
-            later = filed + dt.timedelta(minutes=20)
-            if dossier.fee_amount:
-                payment_confirm(actor=officer, dossier=dossier, method="cash",
-                                amount=dossier.fee_amount, now=later)
-            services.dossier_transition(actor=officer, dossier=dossier, action="assign",
-                                        department=department, assignee=handler, now=later)
-            if stop_at == "assigned":
-                continue
-            services.dossier_transition(actor=handler, dossier=dossier, action="start",
-                                        now=later + dt.timedelta(minutes=10))
-            if stop_at == "processing":
-                continue
-            if stop_at == "request_supplement":
-                services.dossier_transition(
-                    actor=handler, dossier=dossier, action="request_supplement",
-                    reason="Bổ sung bản sao giấy tờ chứng minh chỗ ở hợp pháp.",
-                    now=later + dt.timedelta(minutes=30))
-                continue
-            result = _draft_result(commune, dossier, handler)
-            services.dossier_transition(actor=handler, dossier=dossier, action="draft_result",
-                                        result=result, now=later + dt.timedelta(minutes=40))
-            if stop_at == "draft_result":
-                continue
-            services.dossier_transition(actor=chairman, dossier=dossier, action="sign",
-                                        now=later + dt.timedelta(minutes=50))
-            services.dossier_transition(actor=clerk or officer, dossier=dossier,
-                                        action="release", now=later + dt.timedelta(minutes=55))
-            if stop_at == "release":
-                continue
-            services.dossier_transition(actor=officer, dossier=dossier, action="return",
-                                        now=later + dt.timedelta(minutes=70))
-        except Exception as exc:  # the demo loads even if one sample does not fit
-            logger.exception("demo.dossier_failed", extra={
-                "procedure": code, "fields": getattr(exc, "field_errors", None)})
+            dossier = services.dossier_submit(
+                actor=citizen, commune=commune, procedure=procedure,
+                form_data=_form(procedure, today), channel=channel, now=filed,
+                attachments=_scans(commune, procedure, citizen, today))
+        else:
+            applicant = residents[index % len(residents)] if residents else None
+            dossier = services.dossier_submit(
+                actor=officer, commune=commune, procedure=procedure,
+                form_data=_form(procedure, today), channel=channel, applicant=applicant,
+                attachments=_scans(commune, procedure, officer, today), now=filed)
+        created += 1
+        if stop_at in ("submitted", "received"):
+            continue
+        later = filed + dt.timedelta(minutes=20)
+        if dossier.fee_amount:
+            payment_confirm(actor=officer, dossier=dossier, method="cash",
+                            amount=dossier.fee_amount, now=later)
+        services.dossier_transition(actor=officer, dossier=dossier, action="assign",
+                                    department=department, assignee=handler, now=later)
+        if stop_at == "assigned":
+            continue
+        services.dossier_transition(actor=handler, dossier=dossier, action="start",
+                                    now=later + dt.timedelta(minutes=10))
+        if stop_at == "processing":
+            continue
+        if stop_at == "request_supplement":
+            services.dossier_transition(
+                actor=handler, dossier=dossier, action="request_supplement",
+                reason="Bổ sung bản sao giấy tờ chứng minh chỗ ở hợp pháp.",
+                now=later + dt.timedelta(minutes=30))
+            continue
+        result = _draft_result(commune, dossier, handler)
+        services.dossier_transition(actor=handler, dossier=dossier, action="draft_result",
+                                    result=result, now=later + dt.timedelta(minutes=40))
+        if stop_at == "draft_result":
+            continue
+        services.dossier_transition(actor=chairman, dossier=dossier, action="sign",
+                                    now=later + dt.timedelta(minutes=50))
+        services.dossier_transition(actor=clerk or officer, dossier=dossier,
+                                    action="release", now=later + dt.timedelta(minutes=55))
+        if stop_at == "release":
+            continue
+        services.dossier_transition(actor=officer, dossier=dossier, action="return",
+                                    now=later + dt.timedelta(minutes=70))
     return created
