@@ -47,8 +47,8 @@ from langso.onestop.models import (
 from langso.onestop.status_views import (
     CODE_SHAPE,
     MAX_CODE,
-    mask_name,
     milestone_label,
+    public_status,
     status_rate,
     status_rate_limited,
 )
@@ -555,19 +555,16 @@ class DossierStatus(APIView):
             if status_rate_limited(request._request, "miss"):
                 raise exceptions.Throttled(wait=status_rate("miss")[1])
             raise Http404
-        state = State(dossier.status)
+        public = public_status(dossier)
+        state = public["state"]
         response = Response(DossierStatusOutput({
             "code": text.upper(), "procedure": dossier.procedure.name,
             "commune": dossier.commune.name, "status": state.value,
-            "status_label": str(state.label), "applicant": mask_name(dossier.applicant_name),
+            "status_label": str(state.label), "applicant": public["applicant"],
             "submitted_at": dossier.submitted_at, "received_at": dossier.received_at,
             "due_at": dossier.due_at, "resolved_at": dossier.resolved_at,
-            "returned_at": dossier.returned_at,
-            "supplement": dossier.supplement_request if state == State.SUPPLEMENT else "",
-            "payment": (None if dossier.payment_status == PaymentStatus.NOT_REQUIRED
-                        else str(dossier.get_payment_status_display())),
-            "milestones": [{"label": milestone_label(s.action), "at": s.at}
-                           for s in dossier.steps.only("action", "at").order_by("at", "pk")],
+            "returned_at": dossier.returned_at, "supplement": public["supplement"],
+            "payment": public["payment"], "milestones": public["milestones"],
         }).data)
         response["Cache-Control"] = "private, no-cache"
         response["Referrer-Policy"] = "no-referrer"

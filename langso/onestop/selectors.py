@@ -55,11 +55,18 @@ def dossier_get_for_user(*, user: Any, public_id: UUID | str) -> Dossier:
         raise Http404 from exc
 
 
+# What the public status page and API show: a dossier row carries the whole form and more.
+PUBLIC_STATUS_FIELDS = ("code", "status", "applicant_name", "submitted_at", "received_at",
+                        "due_at", "resolved_at", "returned_at", "payment_status",
+                        "supplement_request", "procedure__name", "commune__name")
+
+
 def dossier_by_lookup(code: str) -> Dossier | None:
-    """The public status page: by the short lookup code or the full dossier code."""
+    """The public status page and API: by the short lookup code or the full dossier code,
+    only the columns they show, read fresh on every request."""
     text = (code or "").strip().upper()
     if not text or len(text) > 40:
         return None
     field = "lookup_code" if len(text) <= 8 else "code"
-    return (Dossier.objects.select_related("procedure", "commune")
+    return (Dossier.objects.select_related("procedure", "commune").only(*PUBLIC_STATUS_FIELDS)
             .filter(**{field: text}).first())

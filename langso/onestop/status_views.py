@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from langso.core.middleware import client_address
+from langso.onestop import selectors
 from langso.onestop.models import Dossier, PaymentStatus
 from langso.onestop.workflow import TRANSITIONS, State
 
@@ -175,26 +176,20 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-# Only what the page shows: a dossier row carries the whole form and more.
-PAGE_FIELDS = ("code", "status", "applicant_name", "submitted_at", "received_at", "due_at",
-               "returned_at", "payment_status", "supplement_request",
-               "procedure__name", "commune__name")
-
-
-def _dossier_for_page(code: str) -> Dossier | None:
-    """``dossier_by_lookup`` with only the page's columns, read fresh on every request."""
-    text = (code or "").strip().upper()
-    if not text or len(text) > MAX_CODE:
-        return None
-    field = "lookup_code" if len(text) <= 8 else "code"
-    return (Dossier.objects.select_related("procedure", "commune").only(*PAGE_FIELDS)
-            .filter(**{field: text}).first())
-
-
-def _milestones(dossier: Dossier) -> list[dict[str, Any]]:
-    """Each step's name and day: no officer, no reason (a reason may name people)."""
-    return [{"label": milestone_label(action), "at": at}
-            for action, at in dossier.steps.order_by("at", "pk").values_list("action", "at")]
+def public_status(dossier: Dossier) -> dict[str, Any]:
+    """What anybody holding the code may read (the page and the API): the state, the masked
+    name, each step's name and day — no officer, no reason (a reason may name people) —
+    what is missing, and whether the fee is paid."""
+    state = State(dossier.status)
+    return {
+        "state": state,
+        "applicant": mask_name(dossier.applicant_name),
+        "milestones": [{"label": milestone_label(action), "at": at} for action, at in
+                       dossier.steps.order_by("at", "pk").values_list("action", "at")],
+        "supplement": dossier.supplement_request if state == State.SUPPLEMENT else "",
+        "payment": (None if dossier.payment_status == PaymentStatus.NOT_REQUIRED
+                    else str(dossier.get_payment_status_display())),
+    }
 
 
 @require_safe
@@ -215,18 +210,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     code = (code or "").strip()[:MAX_CODE]
     if status_rate_limited(request, "all"):
         return _limited(request, code)
-    dossier = _dossier_for_page(code)
+    dossier = selectors.dossier_by_lookup(code)
     if dossier is None:
         if status_rate_limited(request, "miss"):
             return _limited(request, code)
         return _private(render(request, "onestop/status.html", {
             "code": code, "not_found": True}, status=404))
-    state = State(dossier.status)
     return _private(render(request, "onestop/status.html", {
-        "code": code, "dossier": dossier, "state": state,
-        "applicant": mask_name(dossier.applicant_name),
-        "milestones": _milestones(dossier),
-        "supplement": dossier.supplement_request if state == State.SUPPLEMENT else "",
-        "payment": (None if dossier.payment_status == PaymentStatus.NOT_REQUIRED
-                    else dossier.get_payment_status_display()),
-    }))
+        "code": code, "dossier": dossier, **public_status(dossier)}))
