@@ -729,7 +729,14 @@ def markdown(results: dict[str, Any], status: dict[str, Any] | None) -> str:
             f"p99 {status['latency_us']['p99'] / 1000:.1f} ms — **{status['ratio']:.2f} of "
             f"the framework floor** (target ≥ {TARGETS['status_vs_floor']}: "
             f"{_ok(status['ratio'], TARGETS['status_vs_floor'], higher_is_better=True)}); "
-            f"{status['response_bytes']:,} B {status['encoding']}.", ""]
+            f"{status['response_bytes']:,} B {status['encoding']}. These are kept pages "
+            "(docs/decisions/0003-status-page-cache.md)."]
+        if status.get("unkept_rps"):
+            lines += [
+                f"The same page rendered on every request (a first view: middleware, two "
+                f"queries, template): {status['unkept_rps']:,.0f} req/s, "
+                f"{status['unkept_ratio']:.2f} of the floor."]
+        lines += [""]
     if not results:
         return "\n".join([*lines, "Data benchmarks not run."])
     data = results["dataset"]

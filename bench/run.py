@@ -465,8 +465,11 @@ def markdown(results: dict[str, Any]) -> str:
                   + ", ".join(f"`{r['template']}`" for r in results["skipped_routes"]) + "."]
     status = load.get("status")
     if status:
+        unkept = load.get("status_unkept")
         status = {**status, "ratio": status["requests_per_second"] / floor,
-                  "steps": results["onestop"]["status_dossier"]["steps"]}
+                  "steps": results["onestop"]["status_dossier"]["steps"],
+                  "unkept_ratio": unkept and unkept["requests_per_second"] / floor,
+                  "unkept_rps": unkept and unkept["requests_per_second"]}
     lines += ["", onestop.markdown(results["onestop"]["data"], status)]
     return "\n".join(lines)
 
@@ -580,6 +583,10 @@ def main() -> int:
         answer = fetch(status_url)[0]
         if answer == 200:
             load["status"] = measure(wrk, "status", status_url, args, servers)
+            # A session cookie bypasses the kept pages (status_cache): every request goes
+            # the whole way (middleware, two queries, template), as a page's first view does.
+            load["status_unkept"] = measure(wrk, "status_unkept", status_url, args, servers,
+                                            header="Cookie: sessionid=bench-not-a-session")
         else:
             print(f"  status       {status_url} answered {answer}: not measured", flush=True)
         onestop_data: dict[str, Any] = {}

@@ -129,12 +129,15 @@ from langso.testing.servers import gateway_server, smtp_server  # noqa: E402, F4
 @pytest.fixture(autouse=True)
 def _fresh_public_pages() -> Any:
     """Each test builds its own communes; the per-process public-page cache must not carry
-    one test's commune into the next."""
+    one test's commune (or dossier codes) into the next."""
     from langso.core.selectors import public_page_forget
+    from langso.onestop.status_cache import forget_all
 
     public_page_forget()
+    forget_all()
     yield
     public_page_forget()
+    forget_all()
 
 
 @pytest.fixture(autouse=True, scope="session")

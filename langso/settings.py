@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "langso.core.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "langso.onestop.status_cache.StatusPageCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -267,6 +268,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "langso_cache"}}
+
+# Rendered public status pages (langso/onestop/status_cache.py): shared and invalidated
+# exactly in Redis; without it each process keeps its own for ONESTOP_STATUS_CACHE_SECONDS.
+CACHES["status_pages"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+     "KEY_PREFIX": "langso"} if REDIS_URL and not TESTING else
+    {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "status-pages",
+     "OPTIONS": {"MAX_ENTRIES": 5000}})
+ONESTOP_STATUS_CACHE_SECONDS = env.int("ONESTOP_STATUS_CACHE_SECONDS", default=30)
 
 # --- Devices ----------------------------------------------------------------------------
 MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")

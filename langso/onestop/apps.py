@@ -9,6 +9,14 @@ class OneStopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from langso.onestop import catalogue_views
+        from django.db.models.signals import post_delete, post_save
+
+        from langso.onestop import catalogue_views, status_cache
+        from langso.onestop.models import Dossier, DossierStep
 
         catalogue_views.register()  # home-page tile and staff links
+        for model in (Dossier, DossierStep):  # a kept status page goes with any change
+            post_save.connect(status_cache.dossier_changed, sender=model,
+                              dispatch_uid=f"status-page-{model.__name__}")
+            post_delete.connect(status_cache.dossier_changed, sender=model,
+                                dispatch_uid=f"status-page-delete-{model.__name__}")

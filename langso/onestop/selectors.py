@@ -56,14 +56,15 @@ def dossier_get_for_user(*, user: Any, public_id: UUID | str) -> Dossier:
 
 
 # What the public status page and API show: a dossier row carries the whole form and more.
-PUBLIC_STATUS_FIELDS = ("code", "status", "applicant_name", "submitted_at", "received_at",
-                        "due_at", "resolved_at", "returned_at", "payment_status",
+PUBLIC_STATUS_FIELDS = ("code", "lookup_code", "status", "applicant_name", "submitted_at",
+                        "received_at", "due_at", "resolved_at", "returned_at", "payment_status",
                         "supplement_request", "procedure__name", "commune__name")
 
 
 def dossier_by_lookup(code: str) -> Dossier | None:
     """The public status page and API: by the short lookup code or the full dossier code,
-    only the columns they show, read fresh on every request."""
+    only the columns they show (and the lookup code, which names the page's kept copies in
+    status_cache)."""
     text = (code or "").strip().upper()
     if not text or len(text) > 40:
         return None

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from langso.core.middleware import client_address
-from langso.onestop import selectors
+from langso.onestop import selectors, status_cache
 from langso.onestop.models import Dossier, PaymentStatus
 from langso.onestop.workflow import TRANSITIONS, State
 
@@ -208,7 +208,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     code = (code or "").strip()[:MAX_CODE]
-    if status_rate_limited(request, "all"):
+    # The short path (status_cache) has counted this lookup already when it passed it on.
+    limited = getattr(request, status_cache.LIMITED, None)
+    if limited is None:
+        limited = status_rate_limited(request, "all")
+    if limited:
         return _limited(request, code)
     dossier = selectors.dossier_by_lookup(code)
     if dossier is None:
@@ -216,5 +220,6 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             return _limited(request, code)
         return _private(render(request, "onestop/status.html", {
             "code": code, "not_found": True}, status=404))
-    return _private(render(request, "onestop/status.html", {
+    response = _private(render(request, "onestop/status.html", {
         "code": code, "dossier": dossier, **public_status(dossier)}))
+    return status_cache.mark_cacheable(response, dossier.code, dossier.lookup_code)

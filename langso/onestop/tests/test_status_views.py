@@ -192,12 +192,67 @@ def test_the_page_costs_two_light_queries_and_no_cache_writes(
     assert dossier.code in body and dossier.procedure.name in body
 
 
-def test_the_page_always_shows_the_current_status(client, dossier):
+def test_the_page_shows_every_change_of_the_dossier(client, dossier, officers, commune):
     before = client.get(_detail(dossier.lookup_code)).content.decode()
     assert str(State.SUPPLEMENT.label) in before
-    Dossier.objects.filter(pk=dossier.pk).update(status=State.PROCESSING)
-    after = client.get(_detail(dossier.lookup_code)).content.decode()
-    assert str(State.PROCESSING.label) in after and SUPPLEMENT_NOTE not in after
+    file = upload_store(actor=officers["one_stop"], commune=commune, kind="document",
+                        file=SimpleUploadedFile("kh.pdf", upload_samples.pdf()))
+    services.dossier_transition(
+        actor=officers["one_stop"], dossier=dossier, action="supplement",
+        attachments=[services.AttachmentInput(services.OTHER_DOCUMENT, file)])
+    for code in (dossier.lookup_code, dossier.code):
+        after = client.get(_detail(code)).content.decode()
+        assert str(State.PROCESSING.label) in after and SUPPLEMENT_NOTE not in after
+
+
+def test_a_kept_page_is_served_again_without_the_database(
+        client, dossier, django_assert_num_queries):
+    first = client.get(_detail(dossier.lookup_code), HTTP_ACCEPT_ENCODING="gzip")
+    with django_assert_num_queries(0):
+        again = client.get(_detail(dossier.lookup_code), HTTP_ACCEPT_ENCODING="gzip")
+    assert again.status_code == 200 and again.content == first.content
+    assert again["Content-Encoding"] == "gzip" and "Accept-Encoding" in again["Vary"]
+    for header in ("Cache-Control", "Referrer-Policy", "X-Robots-Tag", "X-Frame-Options",
+                   "Content-Type", "X-Content-Type-Options"):
+        assert again[header] == first[header], header
+    assert again["X-Request-ID"] != first["X-Request-ID"]
+    # Without gzip the visitor gets the plain page, kept apart from the compressed one.
+    plain = client.get(_detail(dossier.lookup_code))
+    assert "Content-Encoding" not in plain and dossier.code in plain.content.decode()
+
+
+def test_kept_pages_are_per_language(client, dossier):
+    vietnamese = client.get(_detail(dossier.code)).content.decode()
+    english = client.get(_detail(dossier.code), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Tình trạng hồ sơ" in vietnamese and "Dossier status" in english
+
+
+def test_kept_pages_still_count_against_the_rate_limit(client, dossier, settings):
+    settings.ONESTOP_STATUS_RATE = (3, 600)
+    statuses = [client.get(_detail(dossier.lookup_code), REMOTE_ADDR="198.51.100.9").status_code
+                for _i in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_signed_in_visitors_and_unknown_codes_are_never_kept(
+        client, dossier, citizen, django_assert_num_queries):
+    from langso.onestop.status_cache import CACHE_ALIAS
+    from langso.testing.auth import login_verified
+
+    client.get(_detail("ZZZZZ1"))
+    login_verified(client, citizen)
+    client.get(_detail(dossier.lookup_code))
+    from django.core.cache import caches
+
+    assert not caches[CACHE_ALIAS]._cache  # type: ignore[attr-defined]
+
+
+def test_without_the_short_path_every_request_reads_the_database(client, dossier, settings):
+    settings.ONESTOP_STATUS_CACHE_SECONDS = 0
+    assert str(State.SUPPLEMENT.label) in client.get(_detail(dossier.code)).content.decode()
+    Dossier.objects.filter(pk=dossier.pk).update(status=State.PROCESSING)  # no signal
+    after = client.get(_detail(dossier.code)).content.decode()
+    assert str(State.PROCESSING.label) in after
 
 
 def test_memory_counters_open_a_new_window_when_the_old_one_ends(monkeypatch):
