@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "langso.api",
     "langso.onestop",
     "langso.signing",
+    "langso.reports",
 ]
 
 MIDDLEWARE = [

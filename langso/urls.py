@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/", include("langso.api.urls")),
     path("api/v1/", include("langso.onestop.api_urls")),
     path("", include("langso.onestop.urls")),
+    path("", include("langso.reports.urls")),
+    path("open311/v2/", include("langso.reports.open311_urls")),
     path("thong-bao/", include("langso.core.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The admin signs in through the accounts page (and its staff TOTP step).

@@ -55,6 +55,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "onestop.settings": frozenset({R.CHAIRMAN, R.COMMUNE_ADMIN}),
     # The national catalogue is shared by the installation: province administrators edit it.
     "procedure.manage": frozenset({R.PROVINCE_ADMIN}),
+    # Field reports (langso/reports). Leaders see and route every report; department
+    # officers (specialists) only their department's (reports.selectors); a confidential
+    # reporter's identity only the chairman.
+    "report.view": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.SPECIALIST}),
+    "report.identity": frozenset({R.CHAIRMAN}),
+    "report.moderate": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.COMMUNE_ADMIN}),
+    "report.settings": frozenset({R.CHAIRMAN, R.COMMUNE_ADMIN}),
+    "report.statistics": frozenset({R.CHAIRMAN, R.VICE_CHAIRMAN, R.COMMUNE_ADMIN,
+                                    R.PROVINCE_ADMIN}),
 }
 # These roles act for one village of the commune, not the whole commune.
 VILLAGE_SCOPED_ROLES = frozenset({R.VILLAGE_HEAD, R.DIGITAL_TEAM})

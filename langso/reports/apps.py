@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "langso.reports"
+    label = "reports"
+    verbose_name = _("Phản ánh hiện trường")
+    default_auto_field = "django.db.models.BigAutoField"
