@@ -231,7 +231,11 @@ UPLOAD_MAX_BYTES = {
     "photo": env.int("UPLOAD_MAX_PHOTO_MB", default=15) * _MB,
     "document": env.int("UPLOAD_MAX_DOCUMENT_MB", default=20) * _MB,
     "audio": env.int("UPLOAD_MAX_AUDIO_MB", default=30) * _MB,
+    # A field report's short clip: at rural 3G upload speeds 30 MB is already minutes.
+    "video": env.int("UPLOAD_MAX_VIDEO_MB", default=30) * _MB,
 }
+# A field report's clip is refused above this length (probed from the file, not trusted).
+UPLOAD_VIDEO_MAX_SECONDS = env.int("UPLOAD_VIDEO_MAX_SECONDS", default=60)
 # Most pixels decoded into memory for one image (large JPEGs are first decoded at 1/2-1/8
 # scale, so 108 MP phone photos pass); anything bigger is refused as a decompression bomb.
 UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)

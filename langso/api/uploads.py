@@ -21,15 +21,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from langso.core.errors import DomainError
-from langso.core.models import Commune, StoredFile, StoredFileKind
+from langso.core.models import Commune, StoredFile
 from langso.core.uploads import serving
 from langso.core.uploads.selectors import stored_file_get_for_user
-from langso.core.uploads.services import upload_store
+from langso.core.uploads.services import UPLOAD_KINDS, upload_store
 
 
 class UploadCreateInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, max_length=None)
-    kind = serializers.ChoiceField(choices=StoredFileKind.choices)
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in UPLOAD_KINDS])
     commune = serializers.IntegerField(min_value=1)
     # Keep the photo's GPS position (a field report's place). Set it only when the person
     # agreed to share where the photo was taken; otherwise it is dropped with the EXIF.

@@ -1,8 +1,10 @@
-"""Files users send (photos, PDF documents, audio), checked and cleaned by the upload pipeline.
+"""Files users send (photos, PDF documents, audio, a report's short video), checked and
+cleaned by the upload pipeline.
 
-Only ``langso.core.uploads.services.upload_store`` creates rows. The file itself lives in
-the default storage under ``storage_name``; there is deliberately no FileField, so nothing
-can hand out a public ``MEDIA_URL`` for it: files are served through ``access`` only.
+Only ``langso.core.uploads.services`` creates rows (``upload_store`` and its siblings). The
+file itself lives in the default storage under ``storage_name``; there is deliberately no
+FileField, so nothing can hand out a public ``MEDIA_URL`` for it: files are served through
+``access`` only.
 """
 
 import uuid
@@ -20,6 +22,7 @@ class StoredFileKind(models.TextChoices):
     PHOTO = "photo", _("Ảnh")
     DOCUMENT = "document", _("Tài liệu PDF")
     AUDIO = "audio", _("Âm thanh")
+    VIDEO = "video", _("Video")
 
 
 class StoredFile(models.Model):

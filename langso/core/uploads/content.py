@@ -40,6 +40,15 @@ AUDIO_TYPES = {
     "video/webm": ("audio/webm", "webm"),
 }
 PDF_TYPE = ("application/pdf", "pdf")
+# Clips as phones record them. Stored as sent; a module that shows them publicly re-encodes
+# them without metadata first (field reports: langso/reports/media.py).
+VIDEO_TYPES = {
+    "video/mp4": ("video/mp4", "mp4"),
+    "video/quicktime": ("video/quicktime", "mov"),
+    "video/webm": ("video/webm", "webm"),
+    "video/3gpp": ("video/3gpp", "3gp"),
+    "video/x-matroska": ("video/x-matroska", "mkv"),
+}
 
 # Pillow's own guard (a DecompressionBombError at twice this many pixels) backs up the
 # explicit check below, for images opened anywhere in the process. A JPEG may declare more
@@ -70,6 +79,8 @@ def size_message(kind: str, limit: int) -> str:
         return _("Tài liệu quá lớn, tối đa %(mb)s MB.") % {"mb": megabytes}
     if kind == "audio":
         return _("Tệp âm thanh quá lớn, tối đa %(mb)s MB.") % {"mb": megabytes}
+    if kind == "video":
+        return _("Video quá lớn, tối đa %(mb)s MB.") % {"mb": megabytes}
     return _("Tệp quá lớn, tối đa %(mb)s MB.") % {"mb": megabytes}
 
 
@@ -220,6 +231,24 @@ def _open_photo(stream: IO[bytes], mime: str) -> Image.Image:
     return image
 
 
+def peek_photo(stream: IO[bytes], mime: str | None) -> tuple[int, int, Decimal | None,
+                                                          Decimal | None]:
+    """What a photo's header says, without decoding its pixels: the size it will be decoded
+    at (checked against the pixel limit) and the EXIF GPS position. For a module that stores
+    the photo at once and cleans it in the background (field reports); the pixels may still
+    turn out broken then."""
+    if mime in ("image/heic", "image/heif"):
+        raise DomainError(_("Ảnh HEIC chưa được hỗ trợ, vui lòng chọn ảnh JPEG hoặc PNG "
+                            "(trên iPhone: Cài đặt › Camera › Định dạng › Tương thích "
+                            "nhất)."), code="invalid_file")
+    if mime not in PHOTO_FORMATS:
+        raise _invalid_photo()
+    image = _open_photo(stream, mime)
+    latitude, longitude = read_gps(image)
+    stream.seek(0)
+    return image.width, image.height, latitude, longitude
+
+
 def _to_srgb(image: Image.Image) -> Image.Image:
     """Pixels in sRGB without an embedded profile (phones tag photos Display P3)."""
     icc = image.info.get("icc_profile")
@@ -309,6 +338,16 @@ def check_pdf(stream: IO[bytes], size: int) -> None:
     if not _XREF_AT.match(stream.read(64)):
         raise invalid
     stream.seek(0)
+
+
+# --- Videos ----------------------------------------------------------------------------
+
+def video_type(mime: str | None) -> tuple[str, str]:
+    """(content type, extension) of a clip detected as ``mime``, or a DomainError."""
+    if mime not in VIDEO_TYPES:
+        raise DomainError(_("Tệp không phải là video hợp lệ (MP4, MOV, WebM hoặc 3GP)."),
+                          code="invalid_file")
+    return VIDEO_TYPES[mime]
 
 
 # --- The dispatcher --------------------------------------------------------------------

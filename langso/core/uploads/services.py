@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "uploads"
 # A file younger than this may still be waiting for its row (a long outer transaction).
 ORPHAN_GRACE = timedelta(hours=6)
+# What ``upload_store`` takes. A video only comes with a field report and is shown only
+# re-encoded without metadata (langso/reports/media.py stores it with ``store_checked``).
+UPLOAD_KINDS = (StoredFileKind.PHOTO, StoredFileKind.DOCUMENT, StoredFileKind.AUDIO)
 
 
 class StorageUnavailable(DomainError):
@@ -94,7 +97,7 @@ def upload_store(*, actor: Any, commune: Commune, file: Any, kind: str,
     """
     now = now or timezone.now()
     _require_may_upload(actor, commune)
-    if kind not in StoredFileKind.values:
+    if kind not in UPLOAD_KINDS:
         raise DomainError(_("Loại tệp không hợp lệ."), field_errors={
             "kind": [_("Chọn một trong: ảnh, tài liệu PDF, âm thanh.")]})
     if file is None:
@@ -106,8 +109,20 @@ def upload_store(*, actor: Any, commune: Commune, file: Any, kind: str,
 
     checked = content.check(file, kind=kind)
     _check_quota(actor, commune, checked.size, now)
-    original_name = content.sanitize_filename(getattr(file, "name", ""))
+    return store_checked(commune=commune, checked=checked, kind=kind,
+                         original_name=getattr(file, "name", ""), actor=actor,
+                         keep_location=keep_location, now=now)
 
+
+def store_checked(*, commune: Commune, checked: content.CheckedFile, kind: str,
+                  original_name: str, actor: Any = None, keep_location: bool = False,
+                  now: datetime | None = None) -> StoredFile:
+    """Store bytes the caller has already checked (``content.check``, ``clean_photo``, or a
+    module's own cheaper check of a file it processes later) and record them: the storage
+    and row order of ``upload_store`` without its actor rule and quota. For modules that
+    take files from visitors without an account and limit them their own way (field
+    reports: a rate limit per client, langso/reports/media.py)."""
+    now = now or timezone.now()
     name = _storage_name(commune, checked.extension, now)
     try:
         name = storage().save(name, _Outgoing(checked.stream, name, checked.content_type))
@@ -119,18 +134,28 @@ def upload_store(*, actor: Any, commune: Commune, file: Any, kind: str,
     try:
         with transaction.atomic():
             stored = StoredFile.objects.create(
-                commune=commune, kind=kind, original_name=original_name, storage_name=name,
+                commune=commune, kind=kind, original_name=content.sanitize_filename(
+                    original_name), storage_name=name,
                 content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                 width=checked.width, height=checked.height,
                 latitude=checked.latitude if keep else None,
                 longitude=checked.longitude if keep else None,
-                uploaded_by=actor, created_at=now)
+                uploaded_by=actor if getattr(actor, "pk", None) else None, created_at=now)
     except BaseException:
         _delete_quietly(name)
         raise
     logger.info("upload.stored", extra={"commune": commune.pk, "kind": kind,
                                         "size": checked.size, "file": str(stored.public_id)})
     return stored
+
+
+def upload_discard(stored: StoredFile) -> None:
+    """Delete a stored file and its row, the file once the row's deletion is committed (a
+    rollback keeps both). For files kept only until processed (a field report's photo as it
+    arrived, with its metadata)."""
+    name = stored.storage_name
+    stored.delete()
+    transaction.on_commit(lambda: _delete_quietly(name))
 
 
 def store_generated(*, commune: Commune, name: str, data: bytes, actor: Any = None,
