@@ -283,6 +283,15 @@ CACHES["status_pages"] = (
      "OPTIONS": {"MAX_ENTRIES": 5000}})
 ONESTOP_STATUS_CACHE_SECONDS = env.int("ONESTOP_STATUS_CACHE_SECONDS", default=30)
 
+# --- Maps (public report map, the report form's map-pick) -------------------------------
+# Tiles in Leaflet's {z}/{x}/{y} form and the attribution their licence requires (HTML,
+# shown on the map). The OpenStreetMap servers are for light use only: a province should
+# point this at its own tile server or a provider it has an agreement with.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>')
+
 # --- Devices ----------------------------------------------------------------------------
 MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")
 

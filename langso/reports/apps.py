@@ -7,3 +7,8 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Phản ánh hiện trường")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from langso.reports import public_views
+
+        public_views.register()  # the commune home page's tile
