@@ -36,6 +36,8 @@ MAX_WORKING_DAYS = 1000
 MAX_WORKING_HOURS = 8000
 ONE_DAY = dt.timedelta(days=1)
 ZERO = dt.timedelta(0)
+# An office session of one date: its start and end, in Vietnam's time.
+Session = tuple[dt.datetime, dt.datetime]
 
 
 @lru_cache(maxsize=256)
@@ -104,7 +106,8 @@ class WorkingClock:
     """Working time of one commune (or, without one, of the national calendar).
 
     Loads the overrides of a year in one query the first time that year is needed and the
-    office hours once; a clock is cheap, make one per request or task.
+    office hours once, and works out each date's sessions once; a clock is cheap, make one
+    per request or task (it does not see calendar changes made after it read them).
     """
 
     def __init__(self, commune: Commune | None = None, *, hours: OfficeHours | None = None,
@@ -113,6 +116,11 @@ class WorkingClock:
         self._hours = hours
         self._given = None if overrides is None else list(overrides)
         self._years: dict[int, dict[dt.date, CalendarOverride]] = {}
+        self._sessions: dict[dt.date, tuple[Session, ...]] = {}
+        # Working time from the start of the first date in ``_before`` to the start of each
+        # date, for a run of consecutive dates grown as questions need it (``_elapsed``).
+        self._before: dict[dt.date, dt.timedelta] = {}
+        self._first = self._last = dt.date.min
 
     @classmethod
     def for_commune(cls, commune: Commune | None) -> WorkingClock:
@@ -190,12 +198,16 @@ class WorkingClock:
             d += ONE_DAY
         return d
 
-    def sessions(self, value: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    def sessions(self, value: dt.date) -> tuple[Session, ...]:
         """The office sessions of a date that count as working time (none on a day off)."""
-        if not self.is_working_day(value):
-            return []
-        return [(dt.datetime.combine(value, start, tzinfo=TZ),
-                 dt.datetime.combine(value, end, tzinfo=TZ)) for start, end in self.hours.sessions]
+        found = self._sessions.get(value)
+        if found is None:
+            found = () if not self.is_working_day(value) else tuple(
+                (dt.datetime.combine(value, start, tzinfo=TZ),
+                 dt.datetime.combine(value, end, tzinfo=TZ))
+                for start, end in self.hours.sessions)
+            self._sessions[value] = found
+        return found
 
     def opening(self, value: dt.date) -> dt.datetime:
         return dt.datetime.combine(value, self.hours.morning_start, tzinfo=TZ)
@@ -211,8 +223,8 @@ class WorkingClock:
         sessions = self.sessions(d)
         if not sessions and self._saturday_service(d):
             morning = self.hours.sessions[0]
-            sessions = [(dt.datetime.combine(d, morning[0], tzinfo=TZ),
-                         dt.datetime.combine(d, morning[1], tzinfo=TZ))]
+            sessions = ((dt.datetime.combine(d, morning[0], tzinfo=TZ),
+                         dt.datetime.combine(d, morning[1], tzinfo=TZ)),)
         return any(start <= moment < end for start, end in sessions)
 
     def _saturday_service(self, d: dt.date) -> bool:
@@ -295,20 +307,46 @@ class WorkingClock:
         return self.add_working_time(start, check_working_hours(hours))
 
     def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-        """Office time from ``start`` to ``end``; negative when ``end`` comes first."""
+        """Office time from ``start`` to ``end``; negative when ``end`` comes first.
+
+        Two lookups in the working time before each date, summed once per clock: a page of
+        dossiers each late by weeks does not walk the same weeks again for every row.
+        """
         a, b = local(start), local(end)
-        if b < a:
-            return -self.working_time_between(b, a)
+        self.check_year(a.year)
         self.check_year(b.year)
-        total = ZERO
-        d = a.date()
-        while d <= b.date():
-            for begin, finish in self.sessions(d):
-                overlap = min(finish, b) - max(begin, a)
-                if overlap > ZERO:
-                    total += overlap
-            d += ONE_DAY
+        return self._elapsed(b) - self._elapsed(a)
+
+    def _elapsed(self, moment: dt.datetime) -> dt.timedelta:
+        """Office time from the start of the first date this clock summed up to ``moment``
+        (a local time); negative before that date."""
+        d = moment.date()
+        total = self._before_date(d)
+        for begin, end in self.sessions(d):
+            if moment >= end:
+                total += end - begin
+            elif moment > begin:
+                total += moment - begin
         return total
+
+    def _before_date(self, d: dt.date) -> dt.timedelta:
+        """Office time from the start of the first date summed to the start of ``d``,
+        extending the run of summed dates to ``d`` first."""
+        if not self._before:
+            self._before[d] = ZERO
+            self._first = self._last = d
+        while self._last < d:
+            self._before[self._last + ONE_DAY] = (self._before[self._last]
+                                                  + self._office_time(self._last))
+            self._last += ONE_DAY
+        while d < self._first:
+            self._first -= ONE_DAY
+            self._before[self._first] = (self._before[self._first + ONE_DAY]
+                                         - self._office_time(self._first))
+        return self._before[d]
+
+    def _office_time(self, d: dt.date) -> dt.timedelta:
+        return sum((end - begin for begin, end in self.sessions(d)), ZERO)
 
     def remaining(self, deadline: dt.datetime, now: dt.datetime) -> dt.timedelta:
         """Working time left until ``deadline``; negative (working time overdue) when late."""

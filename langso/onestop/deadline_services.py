@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -88,7 +89,7 @@ class Deadlines:
         self._clocks: dict[int, WorkingClock] = {}
         self._warn_days: dict[int, int] = {}
         self._cutoffs: dict[int, dt.datetime] = {}
-        self._day_sessions: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = {}
+        self._day_lengths: dict[int, dt.timedelta] = {}
 
     def prime(self, commune_ids: Iterable[int]) -> None:
         """Load the warning lead time of these communes in one query."""
@@ -102,27 +103,10 @@ class Deadlines:
             self._warn_days[commune_id] = int(found.get(commune_id, default))  # type: ignore[arg-type]
 
     def remaining(self, commune: Commune, deadline: dt.datetime) -> dt.timedelta:
-        """``WorkingClock.remaining`` with each date's sessions worked out once: a page of
-        dossiers late by weeks would otherwise walk the same days for every row."""
-        start, end = local(self.now), local(deadline)
-        sign = 1
-        if end < start:
-            start, end, sign = end, start, -1
-        total = dt.timedelta(0)
-        day = start.date()
-        while day <= end.date():
-            for begin, finish in self._sessions(commune, day):
-                overlap = min(finish, end) - max(begin, start)
-                if overlap > dt.timedelta(0):
-                    total += overlap
-            day += dt.timedelta(days=1)
-        return total * sign
-
-    def _sessions(self, commune: Commune, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        key = (commune.pk, day)
-        if key not in self._day_sessions:
-            self._day_sessions[key] = self.clock(commune).sessions(day)
-        return self._day_sessions[key]
+        """Working time left until ``deadline`` (negative when late). The commune's clock
+        sums each date's office time once, so a page of dossiers late by weeks costs two
+        lookups a row, not a walk over the same weeks for each."""
+        return self.clock(commune).remaining(deadline, self.now)
 
     def clock(self, commune: Commune) -> WorkingClock:
         if commune.pk not in self._clocks:
@@ -141,10 +125,17 @@ class Deadlines:
                 self.now, self.warn_days(commune))
         return self._cutoffs[commune.pk]
 
+    @cached_property
+    def _today(self) -> dt.date:
+        return local(self.now).date()
+
     def day_length(self, commune: Commune) -> dt.timedelta:
-        today = dt.date(2000, 1, 1)
-        return sum((dt.datetime.combine(today, end) - dt.datetime.combine(today, start)
-                    for start, end in self.clock(commune).hours.sessions), dt.timedelta(0))
+        if commune.pk not in self._day_lengths:
+            today = dt.date(2000, 1, 1)
+            self._day_lengths[commune.pk] = sum(
+                (dt.datetime.combine(today, end) - dt.datetime.combine(today, start)
+                 for start, end in self.clock(commune).hours.sessions), dt.timedelta(0))
+        return self._day_lengths[commune.pk]
 
     def standing(self, dossier: Dossier) -> Standing:
         commune = dossier.commune
@@ -164,7 +155,7 @@ class Deadlines:
             return Standing(Urgency.LATE, left,
                             _("quá hạn %(t)s") % {"t": _duration_text(left, length)})
         text = _("còn %(t)s") % {"t": _duration_text(left, length)}
-        if local(dossier.due_at).date() == local(self.now).date():
+        if local(dossier.due_at).date() == self._today:
             return Standing(Urgency.DUE_TODAY, left, text)
         if dossier.due_at <= self.soon_cutoff(commune):
             return Standing(Urgency.DUE_SOON, left, text)

@@ -4,11 +4,13 @@ They check the shape of what was sent; the rules (who, which state, which depart
 are the services' and come back as a DomainError shown on the same form.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from langso.core.models import Department, User
@@ -24,12 +26,35 @@ EXTEND = "extend"
 ACTIONS = (*TRANSITIONS, EXTEND)
 
 
+class FilterSelect(forms.Select):
+    """A select whose options are written in its own template rather than included one by
+    one: the same HTML, without two template includes per option on every worklist page."""
+
+    template_name = "onestop/widgets/select.html"
+
+
+class _FetchedChoices(ModelChoiceIterator):
+    """The choices in one plain query: ``ModelChoiceIterator`` uses ``iterator()``, which on
+    PostgreSQL opens a server-side cursor (DECLARE, FETCH, CLOSE: three round trips) for a
+    few dozen rows, on every worklist page."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class FetchedModelChoiceField(forms.ModelChoiceField):
+    iterator = _FetchedChoices
+
+
 class WorklistFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Trạng thái"), required=False)
-    procedure = forms.ModelChoiceField(label=_("Thủ tục"), required=False,
-                                       queryset=Procedure.objects.none(),
-                                       empty_label=_("Tất cả thủ tục"))
-    mine = forms.ChoiceField(label=_("Hồ sơ"), required=False,
+    status = forms.ChoiceField(label=_("Trạng thái"), required=False, widget=FilterSelect)
+    procedure = FetchedModelChoiceField(label=_("Thủ tục"), required=False,
+                                        queryset=Procedure.objects.none(),
+                                        empty_label=_("Tất cả thủ tục"), widget=FilterSelect)
+    mine = forms.ChoiceField(label=_("Hồ sơ"), required=False, widget=FilterSelect,
                              choices=[("", _("Tất cả hồ sơ tôi được xem")),
                                       ("1", _("Hồ sơ giao cho tôi"))])
 

@@ -265,6 +265,68 @@ def test_working_time_between_counts_only_sessions(clock):
     assert clock.working_time_between(at(2026, 11, 23, 9, 30), at(2026, 11, 20, 16)) == hours(-3)
 
 
+# -- working time from dates summed once ---------------------------------------------------
+
+def walked(clock: WorkingClock, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
+    """Working time as it was counted before the clock summed dates: a walk over every date
+    from ``start`` to ``end``, adding each office session's overlap."""
+    a, b = start.astimezone(TZ), end.astimezone(TZ)
+    if b < a:
+        return -walked(clock, b, a)
+    total, d = dt.timedelta(0), a.date()
+    while d <= b.date():
+        if clock.is_working_day(d):
+            for opens, closes in clock.hours.sessions:
+                overlap = (min(dt.datetime.combine(d, closes, tzinfo=TZ), b)
+                           - max(dt.datetime.combine(d, opens, tzinfo=TZ), a))
+                total += max(overlap, dt.timedelta(0))
+        d += dt.timedelta(days=1)
+    return total
+
+
+def test_one_clock_asked_about_a_page_of_deadlines_counts_as_a_walk_per_row(commune):
+    # Given a commune's own day off, Tết 2027 (04–10/02) and 2/9 in the span
+    CalendarOverride.objects.create(commune=commune, date=dt.date(2027, 1, 27),
+                                    kind=CalendarOverride.Kind.DAY_OFF, reason="Lễ hội")
+    clock = WorkingClock.for_commune(commune)
+    now = at(2027, 2, 12, 10, 15)
+    # received after 15:00 two days before Tết: counted from the next working day
+    after_cutoff = Countdown.start(clock, at(2027, 2, 2, 15, 1), days=3).deadline
+    assert after_cutoff == at(2027, 2, 15, 17)
+    deadlines = [after_cutoff, at(2027, 2, 12, 16), at(2027, 1, 5, 17), at(2027, 3, 1, 7),
+                 at(2026, 8, 28, 12), at(2027, 2, 6, 9), at(2027, 2, 12, 10, 15),
+                 at(2026, 12, 31, 23, 59), at(2027, 2, 11, 7, 30), at(2027, 2, 12, 11, 30),
+                 at(2027, 2, 12, 12, 30), at(2027, 1, 27, 10), at(2027, 9, 3, 17)]
+    # When one clock answers for all of them, in an order that grows its sums both ways,
+    answers = [clock.remaining(deadline, now) for deadline in deadlines]
+    # Then each answer is the day-by-day walk of a clock that never summed anything
+    fresh = WorkingClock.for_commune(commune)
+    assert answers == [walked(fresh, now, deadline) for deadline in deadlines]
+    assert answers[0] == hours(1.25 + 3.5 + 7.5)  # 12/02 10:15 to the close of 15/02
+    assert answers[11] == walked(fresh, now, at(2027, 1, 26, 17))  # the day off counts 0
+    assert clock.working_time_between(deadlines[3], deadlines[4]) == -walked(
+        fresh, deadlines[4], deadlines[3])
+
+
+moments = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 12, 31),
+                       timezones=st.just(TZ)).map(lambda d: d.replace(second=0, microsecond=0))
+
+
+@settings(deadline=None)
+@given(pairs=st.lists(st.tuples(moments, moments), min_size=1, max_size=12))
+def test_working_time_between_is_a_walk_over_the_days_whatever_was_asked_before(pairs):
+    clock = WorkingClock(None, hours=OfficeHours.default(), overrides=SEEDED)
+    for start, end in pairs:
+        assert clock.working_time_between(start, end) == walked(PURE, start, end)
+
+
+def test_working_time_outside_the_calendar_years_is_refused():
+    with pytest.raises(DomainError):
+        PURE.working_time_between(at(2026, 11, 16, 10), at(2101, 1, 2, 10))
+    with pytest.raises(DomainError):
+        PURE.working_time_between(at(1999, 12, 30, 10), at(2026, 11, 16, 10))
+
+
 # -- remaining and late --------------------------------------------------------------------
 
 def test_remaining_is_working_time_until_the_deadline(clock):

@@ -4,8 +4,9 @@ urgency, filters, pages, and a number of queries that does not grow with the row
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
-from langso.core.clock import WorkingClock
+from langso.core.clock import TZ, WorkingClock
 from langso.core.models import Department, Role
 from langso.onestop import worklist
 from langso.onestop.deadline_services import Deadlines, Urgency
@@ -261,6 +262,66 @@ def test_time_left_is_the_clocks_working_time(commune, clock):
     for hours in (-700, -30, -1, 0, 2, 9, 50, 400):
         deadline = NOW + dt.timedelta(hours=hours, minutes=17)
         assert deadlines.remaining(commune, deadline) == clock.remaining(deadline, NOW), hours
+
+
+def test_a_page_judged_with_one_clock_stands_as_each_row_judged_alone(
+        commune, procedure, officers, clock, justice, spread):
+    # Given, besides one dossier of each urgency, dossiers late by weeks across 2/9 and due
+    # across 24/11 (Ngày Văn hóa Việt Nam), one due in the lunch break and one at night
+    for due in (dt.datetime(2026, 8, 28, 10, tzinfo=TZ), dt.datetime(2026, 9, 3, 15, tzinfo=TZ),
+                dt.datetime(2026, 11, 25, 8, 30, tzinfo=TZ),
+                dt.datetime(2026, 11, 23, 12, 15, tzinfo=TZ),
+                dt.datetime(2026, 12, 2, 23, tzinfo=TZ)):
+        make_dossier(commune=commune, procedure=procedure, state=State.PROCESSING,
+                     due_at=due, department=justice)
+    # When the page is judged with one clock for all its rows
+    _page, rows = worklist.worklist_page(user=officers["one_stop"], now=NOW)
+    # Then every row stands as a dossier judged on its own, by a clock of its own
+    assert len(rows) == 13
+    for row in rows:
+        alone = Deadlines(NOW).standing(row.dossier)
+        assert row.standing == alone, row.dossier.code
+        if row.dossier.due_at and row.dossier.status != State.SUPPLEMENT \
+                and row.standing.urgency != Urgency.RESOLVED:
+            assert alone.time_left == WorkingClock.for_commune(commune).working_time_between(
+                NOW, row.dossier.due_at)
+
+
+def test_a_row_carries_the_text_its_line_shows(commune, procedure, officers, justice,
+                                               make_staff):
+    # Given dossiers held by a named officer, an officer without a name, a department only,
+    # and nobody yet
+    named, unnamed = officers["specialist"], make_staff(Role.SPECIALIST, commune)
+    unnamed.full_name = ""
+    unnamed.save(update_fields=["full_name"])
+    due = dt.datetime(2026, 11, 25, 8, 30, tzinfo=TZ)
+    held = {
+        "named": make_dossier(commune=commune, procedure=procedure, state=State.PROCESSING,
+                              due_at=due, department=justice, assignee=named),
+        "unnamed": make_dossier(commune=commune, procedure=procedure, state=State.ASSIGNED,
+                                due_at=due, department=justice, assignee=unnamed),
+        "department": make_dossier(commune=commune, procedure=procedure,
+                                   state=State.PROCESSING, due_at=due, department=justice),
+        "nobody": make_dossier(commune=commune, procedure=procedure, state=State.SUBMITTED),
+    }
+    # When the worklist is read
+    _page, rows = worklist.worklist_page(user=officers["one_stop"], now=NOW)
+    by_code = {r.dossier.code: r for r in rows}
+    # Then each row holds what the template shows, as the screens show it elsewhere
+    assert {k: by_code[d.code].handler for k, d in held.items()} == {
+        "named": named.full_name, "unnamed": unnamed.username, "department": justice.name,
+        "nobody": "—"}
+    row = by_code[held["named"].code]
+    assert (row.due, row.due_iso) == ("25/11/2026 08:30", "2026-11-25T08:30:00+07:00")
+    assert row.url == reverse("onestop:staff_dossier", args=[held["named"].public_id])
+    assert (row.code, row.procedure, row.applicant) == (
+        held["named"].code, procedure.name, "Nguyễn Thị Lan")
+    assert row.status_label == str(State.PROCESSING.label)
+    assert (row.tone, row.label, row.time_text) == (
+        row.standing.tone, row.standing.label, row.standing.time_text)
+    waiting = by_code[held["nobody"].code]
+    assert (waiting.due, waiting.due_iso, waiting.status_label) == (
+        "", "", str(State.SUBMITTED.label))
 
 
 def test_the_worklist_order_is_the_partial_index_order():
