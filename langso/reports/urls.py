@@ -3,6 +3,7 @@
 from django.urls import path
 
 from langso.reports import public_views
+from langso.reports.open311 import key_views as open311_key_views
 
 app_name = "reports"
 urlpatterns: list = [
@@ -24,5 +25,9 @@ urlpatterns: list = [
          name="public_file"),
     path("phan-anh-cua-toi/", public_views.my_reports, name="my_reports"),
     # -- staff: worklists, triage, answer, approval, moderation, settings (staff_views) --
+    # -- Open311 keys of a commune (open311/key_views) --
+    path("can-bo/phan-anh/open311/", open311_key_views.key_list, name="open311_keys"),
+    path("can-bo/phan-anh/open311/<uuid:key>/thu-hoi/", open311_key_views.key_revoke,
+         name="open311_key_revoke"),
     # -- statistics and Excel (statistics_views) --
 ]

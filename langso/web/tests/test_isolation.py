@@ -148,6 +148,14 @@ def fillings(route: Route, objects: list[Any], commune) -> Iterator[dict[str, ob
             choices.append(["assign", "stop", "extend"])
         elif name == "form":  # a paper issued for a dossier (onestop.citizen_views)
             choices.append(["01", "result"])
+        elif converter == "open311fmt":  # Open311 (reports.open311): both formats
+            choices.append(["json", "xml"])
+        elif name == "service_code":  # Open311: a category's code
+            choices.append([o.code for o in objects if o._meta.label == "reports.Category"]
+                           or ["khong-co"])
+        elif name == "token":  # Open311: a report's client token
+            choices.append([o.client_token for o in objects
+                            if o._meta.label == "reports.Report"] or ["khong-co"])
         else:
             raise LookupError(f"{route.template}: no filler for <{converter}:{name}>")
     yield from (dict(zip([n for n, _ in route.params], combo, strict=True))
