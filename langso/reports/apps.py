@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from langso.reports import public_views
+        from langso.reports import public_views, staff_views
 
         public_views.register()  # the commune home page's tile
+        staff_views.register()  # the staff area's links

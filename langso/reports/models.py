@@ -342,3 +342,42 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ReportMessage(models.Model):
+    """A public step told by e-mail or SMS to somebody without an account: a follower who
+    left an address, or a reporter who sent without signing in. Sent by a task through the
+    core channels (``notifications.report_message_send``); like core's ``Delivery``, the
+    status makes sending idempotent: pending → sending → sent | failed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENDING = "sending", _("Đang gửi")
+        SENT = "sent", _("Đã gửi")
+        FAILED = "failed", _("Gửi không được")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    update = models.ForeignKey(ReportUpdate, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10)  # core Channel: "email" or "sms"
+    address = models.CharField(max_length=254)
+    to_reporter = models.BooleanField(default=False)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    not_before = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_field = "report__commune"
+    personal_data = True
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["update", "channel", "address"],
+                                               name="report_message_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk}"
