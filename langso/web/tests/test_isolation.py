@@ -82,6 +82,7 @@ def world(commune, other_commune, make_village, make_person, make_staff):
     catalogue_load()  # national procedures, so the catalogue routes are walked with real ones
     # Qxzd: an applicant of commune A, seen by those who read residents or dossiers.
     _dossiers(make_person(commune, "Phạm Thị Qxzd", village=a1), b_people[0])
+    _reports(commune, other_commune)
     return {"a": commune, "b": other_commune, "users": users, "admin_b": admin_b,
             "a_people": a_people, "b_people": b_people, "households": (household_a, household_b),
             "a_village": a1}
@@ -109,6 +110,24 @@ def _dossiers(person_a: Person, person_b: Person) -> None:
         onestop_services.dossier_submit(actor=user, commune=person.commune,
                                         procedure=procedure,
                                         form_data={"note": f"Đề nghị {person.full_name}"})
+
+
+def _reports(a, b) -> None:
+    """One field report per commune, so the report routes are walked with real numbers. The
+    reporter's name and contact carry the commune's token (Qxzr in A: only staff who may
+    open reports; Qxzb in B): the public pages of a report must never show them."""
+    from langso.reports import services as report_services
+    from langso.reports.models import Category
+
+    for commune, name, phone, email in (
+            (a, "Phạm Văn Qxzr", "0912000093", "qxzr@example.vn"),
+            (b, "Lê Văn Qxzb", "0977000111", "qxzb@example.vn")):
+        category = Category.objects.create(commune=commune, code="duong-giao-thong",
+                                           name="Đường giao thông")
+        report_services.report_submit(
+            commune=commune, category=category, description="Đường ngõ bị sụt lún sau mưa.",
+            reporter=report_services.Reporter(name=name, phone=phone, email=email),
+            latitude="21.459200", longitude="105.645100")
 
 
 def objects_of(commune) -> list[Any]:
@@ -140,6 +159,9 @@ def fillings(route: Route, objects: list[Any], commune) -> Iterator[dict[str, ob
             choices.append([v for o in objects for f in o._meta.fields
                             if f.get_internal_type() == "UUIDField"
                             for v in [getattr(o, f.name)]])
+        elif name == "number":  # a field report's number in its commune (reports)
+            choices.append([o.number for o in objects if o._meta.label == "reports.Report"]
+                           or [1])
         elif name in ("pk", "id", "object_id") or name.endswith("_id") or converter == "int":
             choices.append(sorted({o.pk for o in objects}))
         elif name == "app_label":
@@ -215,6 +237,7 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
     may_see_history = access.can(user, "history.view", world["a"])
     may_see_uploads = access.can(user, "upload.view", world["a"])
     may_see_dossiers = access.can(user, "dossier.view", world["a"])
+    may_see_reports = access.can(user, "report.view", world["a"])
     client = Client()
     login(client, user)
     pages_with_people = 0
@@ -231,6 +254,8 @@ def test_each_role_sees_only_what_it_may(world, role, citizen):
             assert may_see_uploads, (role, url, status)
         if "qxzd" in body:
             assert may_see_dossiers or may_see_people, (role, url, status)
+        if "qxzr" in body:  # a field report's reporter: never on a public page
+            assert may_see_reports, (role, url, status)
         assert "qxzn" not in body, (role, url)  # another user's notification
     # The walk is not vacuous: whoever may see residents does see them somewhere.
     assert (pages_with_people > 0) == may_see_people
