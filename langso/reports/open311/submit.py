@@ -109,16 +109,17 @@ def open311_request_submit(*, key: Open311Key, commune: Commune, category: Categ
                            confidential: bool = False,
                            reporter: services.Reporter | None = None,
                            media_url: str = "", token: uuid.UUID | None = None,
-                           now: dt.datetime | None = None) -> tuple[Report, bool]:
-    """Record a report sent by the application of ``key``; returns it and whether it is new
-    (False: the Idempotency-Key named a report already sent, nothing else happened).
+                           now: dt.datetime | None = None) -> tuple[Report, str, bool]:
+    """Record a report sent by the application of ``key``; returns it, the secret of the
+    reporter's link (``services.report_submit``) and whether it is new (False: the
+    Idempotency-Key named a report already sent, nothing else happened).
 
     ``media_url`` is never fetched nor published: it is kept, for staff, in the report's
     history (a third party's file has not been checked, cleaned or moderated)."""
     now = now or timezone.now()
     if key.commune_id != commune.pk:
         raise DomainError(_("Khóa không thuộc xã này."), code="invalid")
-    report, _secret = services.report_submit(
+    report, secret = services.report_submit(
         commune=commune, reporter=reporter or services.Reporter(), category=category,
         description=description,
         latitude=latitude or None, longitude=longitude or None,
@@ -135,4 +136,4 @@ def open311_request_submit(*, key: Open311Key, commune: Commune, category: Categ
                        data={"report": report.reference, "key": str(key.public_id),
                              "application": key.name,
                              **({"media_url": media_url} if media_url else {})})
-    return report, created
+    return report, secret, created

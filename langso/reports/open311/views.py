@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -242,14 +243,25 @@ def request_collection(request: HttpRequest, fmt: str) -> HttpResponse:
     return respond(fmt, "service_requests", [_request(request, r, photos) for r in reports])
 
 
-def _notice(report: Report) -> str:
+def _notice(request: HttpRequest, report: Report, secret: str) -> str:
+    """What happens next and, for the reporter alone, the link of their report (to follow,
+    rate or reopen it): it is only in this answer to the application that sent it, never in
+    a GET."""
     if report.acknowledged_at is not None or report.acknowledge_due_at is None:
-        return _("Phản ánh %(ref)s đã được Ủy ban nhân dân xã tiếp nhận.") % {
+        notice = _("Phản ánh %(ref)s đã được Ủy ban nhân dân xã tiếp nhận.") % {
             "ref": report.reference}
-    return _("Đã nhận phản ánh %(ref)s. Ủy ban nhân dân xã sẽ tiếp nhận và giao xử lý trước "
-             "%(due)s.") % {"ref": report.reference,
-                            "due": report.acknowledge_due_at.astimezone(TZ)
-                            .strftime("%H:%M %d/%m/%Y")}
+    else:
+        notice = _("Đã nhận phản ánh %(ref)s. Ủy ban nhân dân xã sẽ tiếp nhận và giao xử lý "
+                   "trước %(due)s.") % {"ref": report.reference,
+                                         "due": report.acknowledge_due_at.astimezone(TZ)
+                                         .strftime("%H:%M %d/%m/%Y")}
+    if not secret:
+        return notice
+    link = request.build_absolute_uri(reverse("reports:public_detail", kwargs={
+        "slug": report.commune.slug, "number": report.number})) + "?" + urlencode(
+            {"k": secret})
+    return notice + " " + _("Theo dõi, đánh giá hoặc mở lại phản ánh tại: %(url)s") % {
+        "url": link}
 
 
 def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -268,7 +280,7 @@ def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
     token = submit.client_token(key, data["device_id"],
                                 request.headers.get("Idempotency-Key", "").strip())
     name = " ".join(p for p in (data["first_name"].strip(), data["last_name"].strip()) if p)
-    report, _created = submit.open311_request_submit(
+    report, secret, _created = submit.open311_request_submit(
         key=key, commune=commune, category=category, description=data["description"],
         latitude=data["lat"], longitude=data["long"], village=village,
         address=data["address_string"], confidential=data["confidential"],
@@ -276,7 +288,7 @@ def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
         media_url=data["media_url"], token=token)
     return respond(fmt, "service_requests", [{
         "service_request_id": str(report.number),
-        "service_notice": _notice(report),
+        "service_notice": _notice(request, report, secret),
     }])
 
 

@@ -278,6 +278,25 @@ def test_a_good_post_records_a_report_from_open311(client, categories, api_key, 
     assert Open311Key.objects.get().last_used_at is not None
 
 
+def test_the_notice_gives_the_reporter_their_link_and_only_them(client, categories, api_key,
+                                                                staff, land):
+    response = post(client, **good(api_key, phone="0987654321"))
+    notice = body(response)[0]["service_notice"]
+    report = Report.objects.get()
+    link = notice.split(" ")[-1]
+    prefix = f"http://testserver/xa/{report.commune.slug}/phan-anh/{report.number}/?k="
+    assert link.startswith(prefix)
+    secret = link[len(prefix):]
+    assert services.is_reporter(report, secret=secret)
+    assert client.get(link).status_code == 200
+    # No GET ever shows it.
+    services.report_triage(actor=staff["chairman"], report=report, severity=Severity.NORMAL,
+                           department=land)
+    for path in ("requests", f"requests/{report.number}", "servicerequestupdates"):
+        for fmt in ("json", "xml"):
+            assert secret not in client.get(f"{BASE}/{path}.{fmt}").content.decode()
+
+
 def test_the_same_idempotency_key_gives_the_same_report(client, categories, api_key):
     first = post(client, **good(api_key, device_id="p1"), headers={"Idempotency-Key": "abc-1"})
     again = post(client, **good(api_key, device_id="p1"), headers={"Idempotency-Key": "abc-1"})
