@@ -191,4 +191,8 @@ def demo_load() -> list[Commune]:
     onestop_demo_load(loaded)
     for commune in loaded:
         demo_dossiers_load(commune)
+    from langso.reports.demo import demo_reports_load  # field reports
+
+    for commune in loaded:
+        demo_reports_load(commune)
     return loaded

@@ -381,3 +381,35 @@ class ReportMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk}"
+
+
+class ClassifierModel(models.Model):
+    """A commune's trained category suggester (``reports.classifier``). The vocabulary and
+    coefficients are a gzipped JSON file in the storage, never a pickle; ``sha256`` is
+    checked before the file is read, so a file changed in the storage is refused."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE,
+                                related_name="report_classifiers")
+    storage_name = models.CharField(max_length=255, unique=True, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    size = models.PositiveIntegerField()
+    format = models.PositiveSmallIntegerField()
+    # What it was trained on: the same fingerprint next week means nothing to retrain.
+    fingerprint = models.CharField(max_length=64)
+    examples = models.PositiveIntegerField()
+    own_examples = models.PositiveIntegerField()
+    seed_examples = models.PositiveIntegerField()
+    categories = models.PositiveSmallIntegerField()
+    accuracy = models.FloatField(null=True, blank=True)  # cross-validated, all examples
+    metrics = models.JSONField(default=dict, blank=True)  # per category: examples, accuracy
+    created_at = models.DateTimeField(default=timezone.now)
+
+    tenant_field = "commune"
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["commune", "-id"], name="report_classifier_latest")]
+        verbose_name = _("mô hình gợi ý lĩnh vực")
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} #{self.pk}"

@@ -56,3 +56,15 @@ def report_message_send_task(message_id: int) -> Any:
     from langso.reports import notifications
 
     return notifications.report_message_send(message_id=message_id)
+
+
+# -- category suggestion (classifier) ----------------------------------------------------------
+
+@periodic(every=timedelta(days=7), at=timedelta(days=6, hours=1, minutes=30))
+@task
+def report_classifier_retrain() -> dict[str, int]:
+    """Weekly, Sunday 01:30: retrain each commune's category suggester on its reports
+    confirmed since (a commune whose examples did not change keeps its model)."""
+    from langso.reports import classifier
+
+    return classifier.train_all()
