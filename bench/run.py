@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench import onestop  # noqa: E402 - needs ROOT on the path; stdlib only at import
+from bench import onestop, reports  # noqa: E402 - needs ROOT on the path; stdlib only at import
 
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -471,17 +471,18 @@ def markdown(results: dict[str, Any]) -> str:
                   "unkept_ratio": unkept and unkept["requests_per_second"] / floor,
                   "unkept_rps": unkept and unkept["requests_per_second"]}
     lines += ["", onestop.markdown(results["onestop"]["data"], status)]
+    lines += ["", reports.markdown(results.get("reports", {}))]
     return "\n".join(lines)
 
 
-def onestop_run(env: dict[str, str], *args: str) -> dict[str, Any]:
-    """``bench/onestop.py <args>``: its progress goes to the terminal, its result is the
-    ``BENCH_JSON`` line it prints."""
-    done = subprocess.run([PYTHON, str(BENCH / "onestop.py"), *args], cwd=ROOT, env=env,
+def onestop_run(env: dict[str, str], *args: str, script: str = "onestop.py") -> dict[str, Any]:
+    """``bench/<script> <args>`` (onestop.py, reports.py): its progress goes to the
+    terminal, its result is the ``BENCH_JSON`` line it prints."""
+    done = subprocess.run([PYTHON, str(BENCH / script), *args], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, text=True, check=False)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if done.returncode != 0 or line is None:
-        raise BenchError(f"bench/onestop.py {' '.join(args)} failed:\n{done.stdout[-3000:]}")
+        raise BenchError(f"bench/{script} {' '.join(args)} failed:\n{done.stdout[-3000:]}")
     result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
     return result
 
@@ -516,6 +517,10 @@ def main() -> int:
                         help="skip the one-stop data benchmarks (worklist, statistics, PDFs)")
     parser.add_argument("--onestop-dossiers", type=int, default=1_000_000)
     parser.add_argument("--onestop-open", type=int, default=100_000)
+    parser.add_argument("--no-reports-data", action="store_true",
+                        help="skip the field-report benchmarks (submit, map, nearby, list)")
+    parser.add_argument("--reports", type=int, default=100_000,
+                        help="reports in the field-report data set")
     args = parser.parse_args()
     # Also SIGINT: a shell starting us in the background would have it ignored, and
     # Python then installs no KeyboardInterrupt handler of its own.
@@ -595,6 +600,13 @@ def main() -> int:
             onestop_data = onestop_run(
                 env, "measure", "--database", onestop.dataset_url(DATABASE_URL),
                 "--dossiers", str(args.onestop_dossiers), "--open", str(args.onestop_open))
+        reports_data: dict[str, Any] = {}
+        if not args.no_reports_data:
+            print("Field-report benchmarks (submit with photos, map, nearby, list) …",
+                  flush=True)
+            reports_data = onestop_run(
+                env, "measure", "--database", reports.dataset_url(DATABASE_URL),
+                "--reports", str(args.reports), script="reports.py")
         floor_rps = load["floor"]["requests_per_second"]
         results = {
             "date": dt.date.today().isoformat(),
@@ -609,6 +621,7 @@ def main() -> int:
             "pages": pages,
             "skipped_routes": routes["skipped"],
             "onestop": {"status_dossier": status_dossier, "data": onestop_data},
+            "reports": reports_data,
         }
         RESULTS.mkdir(exist_ok=True)
         out = RESULTS / f"{results['date']}.json"
