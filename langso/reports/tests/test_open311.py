@@ -690,6 +690,8 @@ def signed_in(user: User) -> Client:
 def test_the_chairman_makes_a_key_that_is_shown_once_and_works(categories, staff, commune):
     chairman = signed_in(staff["chairman"])
     assert chairman.get(KEYS).status_code == 200
+    assert f'href="{KEYS}?xa={commune.pk}"' in chairman.get(
+        "/can-bo/phan-anh/linh-vuc/").content.decode()  # a tab of the commune's setup
     response = chairman.post(KEYS, {"name": "Ứng dụng Zalo của xã"})
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
