@@ -193,3 +193,62 @@ def reports_of_reporter(user: Any) -> QuerySet[Report]:
             .only("number", "status", "reject_reason", "hidden", "created_at", "commune__slug",
                   "commune__name", "category__name")
             .order_by("-created_at", "-pk"))
+
+
+# -- "Is this the same problem?" (submit_views) ----------------------------------------------
+
+METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude times cos(latitude)
+NEARBY_SHOWN = 5
+NEARBY_CANDIDATES = 200
+
+
+def nearby_open_reports(commune: Commune, category: Category, lat: Decimal | float,
+                        lng: Decimal | float, radius_m: int, *,
+                        limit: int = NEARBY_SHOWN) -> list[Report]:
+    """Open public reports of ``category`` within ``radius_m`` metres of the point, nearest
+    first, each with ``distance_m``: offered before a new report is sent, to follow instead.
+
+    A box around the point narrows the rows through the (latitude, longitude) index (plain
+    comparisons: the same on SQLite and PostgreSQL); the exact great-circle distance is
+    then computed on the few left.
+    """
+    import math
+
+    from langso.reports.workflow import OPEN_STATES
+
+    lat_f, lng_f = float(lat), float(lng)
+    dlat = radius_m / METRES_PER_DEGREE
+    dlng = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat_f)), 0.01))
+    step = Decimal("0.000001")
+    south, north = (Decimal(repr(lat_f - dlat)).quantize(step),
+                    Decimal(repr(lat_f + dlat)).quantize(step))
+    west, east = (Decimal(repr(lng_f - dlng)).quantize(step),
+                  Decimal(repr(lng_f + dlng)).quantize(step))
+    rows = list(public_reports(commune)
+                .filter(category=category, status__in=OPEN_STATES,
+                        latitude__gte=south, latitude__lte=north,
+                        longitude__gte=west, longitude__lte=east)
+                .select_related("category")
+                .only("number", "status", "description", "description_hidden", "latitude",
+                      "longitude", "address", "created_at", "category__name",
+                      "category__code")
+                .order_by()[:NEARBY_CANDIDATES])
+    found = []
+    for report in rows:
+        distance = _metres(lat_f, lng_f, float(report.latitude),  # type: ignore[arg-type]
+                           float(report.longitude))  # type: ignore[arg-type]
+        if distance <= radius_m:
+            report.distance_m = round(distance)  # type: ignore[attr-defined]
+            found.append(report)
+    found.sort(key=lambda r: (r.distance_m, -r.number))  # type: ignore[attr-defined]
+    return found[:limit]
+
+
+def _metres(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Haversine distance on a sphere of the Earth's mean radius."""
+    import math
+
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))

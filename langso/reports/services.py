@@ -3,6 +3,7 @@ moderation. Each runs in one transaction and records what changed in the commune
 (who, when, from, to, why) and, for public steps, a ReportUpdate the public can read.
 """
 
+import base64
 import datetime as dt
 import hashlib
 import secrets
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from langso.core import access
@@ -127,6 +129,37 @@ def key_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def reporter_secret(commune: Commune, client_token: uuid.UUID | None) -> str:
+    """The secret of the reporter's link. With a client token it is derived from the token
+    (HMAC with the SECRET_KEY): a phone whose first send went through but whose answer was
+    lost on a weak connection sends again and gets the same link back. The token is only
+    ever known to the phone (or page) that made the report."""
+    if client_token is None:
+        return secrets.token_urlsafe(24)
+    digest = salted_hmac("langso.reports.reporter-key", f"{commune.pk}:{client_token}",
+                         algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode()
+
+
+def report_for_client_token(commune: Commune, client_token: uuid.UUID | None
+                            ) -> tuple[Report, str] | None:
+    """The report a phone already sent with ``client_token`` and its link's secret (a retry:
+    the form need not be checked, nor its files stored, again)."""
+    if client_token is None:
+        return None
+    existing = Report.objects.filter(commune=commune, client_token=client_token).first()
+    if existing is None:
+        return None
+    return existing, _secret_again(existing, client_token)
+
+
+def _secret_again(report: Report, client_token: uuid.UUID) -> str:
+    """A repeated send's link: the same secret, when it is still the one the report keeps
+    (a changed SECRET_KEY or a report made another way gives "")."""
+    secret = reporter_secret(report.commune, client_token)
+    return secret if secrets.compare_digest(key_hash(secret), report.reporter_key_hash) else ""
+
+
 def _actor_label(actor: Any) -> str:
     if isinstance(actor, User) and access.is_staff_user(actor):
         return (actor.full_name or actor.username)[:150]
@@ -168,9 +201,9 @@ def report_submit(*, commune: Commune, reporter: Reporter, category: Category,
                   media: Iterable[ReportMedia] = (), client_token: uuid.UUID | None = None,
                   source: str = Source.WEB, suggested_category: Category | None = None,
                   now: dt.datetime | None = None) -> tuple[Report, str]:
-    """Record a new report; returns it and the secret of the reporter's link ("" when the
-    client token names a report already sent: the same report comes back, nothing else
-    happens).
+    """Record a new report; returns it and the secret of the reporter's link. When the
+    client token names a report already sent, the same report comes back with the same
+    secret (``reporter_secret``) and nothing else happens.
 
     ``media``: ReportMedia rows already stored (``reports.media``) and not yet attached.
     """
@@ -180,7 +213,7 @@ def report_submit(*, commune: Commune, reporter: Reporter, category: Category,
     if client_token is not None:
         existing = Report.objects.filter(commune=commune, client_token=client_token).first()
         if existing is not None:
-            return existing, ""
+            return existing, _secret_again(existing, client_token)
     if category.commune_id != commune.pk or not category.is_active:
         raise DomainError(_("Vui lòng chọn lĩnh vực phản ánh."),
                           field_errors={"category": [_("Lĩnh vực không hợp lệ.")]})
@@ -210,7 +243,7 @@ def report_submit(*, commune: Commune, reporter: Reporter, category: Category,
         raise DomainError(_("Tệp đã thuộc phản ánh khác."), code="invalid")
     name = _clean_text(reporter.name, field="reporter_name", required=False, limit=150)
     user = reporter.user if getattr(reporter.user, "is_authenticated", False) else None
-    secret = secrets.token_urlsafe(24)
+    secret = reporter_secret(commune, client_token)
     clock = WorkingClock.for_commune(commune)
     try:
         with transaction.atomic():
@@ -230,9 +263,9 @@ def report_submit(*, commune: Commune, reporter: Reporter, category: Category,
     except IntegrityError:
         # The same phone sent the same report twice at once: the first one wins.
         existing = Report.objects.filter(commune=commune, client_token=client_token).first()
-        if existing is None:
+        if existing is None or client_token is None:
             raise
-        return existing, ""
+        return existing, _secret_again(existing, client_token)
     for position, item in enumerate(items):
         item.report = report
         item.position = position

@@ -68,3 +68,30 @@ def report_classifier_retrain() -> dict[str, int]:
     from langso.reports import classifier
 
     return classifier.train_all()
+
+
+# -- photos and videos of a report (media) -----------------------------------------------------
+
+def _media_give_up(media_id: int, *, error: BaseException, attempts: int) -> None:
+    from langso.reports import media
+
+    media.media_give_up(media_id, error=error)
+
+
+@retrying_task(max_attempts=5, base_delay=timedelta(seconds=30),
+               max_delay=timedelta(minutes=30), on_give_up=_media_give_up)
+def report_media_process(media_id: int) -> str:
+    """Re-encode a photo or video sent with a report without its metadata (and a video's
+    still frame); the file as it arrived is then deleted. Idempotent."""
+    from langso.reports import media
+
+    return media.media_process(media_id=media_id)
+
+
+@periodic(every=timedelta(hours=1))
+@task
+def report_media_sweep() -> int:
+    """Hourly: files received with a report that was never sent, after 24 hours."""
+    from langso.reports import media
+
+    return media.media_sweep_unattached()

@@ -4,15 +4,23 @@ from django.urls import path
 
 from langso.reports import (
     public_views,
+    pwa_views,
     settings_views,
     staff_views,
     statistics_views,
+    submit_views,
 )
 from langso.reports.open311 import key_views as open311_key_views
 
 app_name = "reports"
 urlpatterns: list = [
     # -- reporting, nearby reports, the offline app (submit_views, pwa_views) --
+    path("xa/<slug:slug>/phan-anh/gui/", submit_views.submit, name="submit"),
+    path("xa/<slug:slug>/phan-anh/gan-day/", submit_views.nearby, name="nearby"),
+    path("xa/<slug:slug>/phan-anh/goi-y-linh-vuc/", submit_views.suggest, name="suggest"),
+    path("xa/<slug:slug>/phan-anh/gui/ma-bao-mat/", pwa_views.csrf_token, name="csrf_token"),
+    path("xa/<slug:slug>/sw.js", pwa_views.service_worker, name="service_worker"),
+    path("xa/<slug:slug>/manifest.webmanifest", pwa_views.manifest, name="manifest"),
     # -- public list, map, report page, follow, the reporter's link (public_views) --
     path("xa/<slug:slug>/phan-anh/", public_views.report_list, name="public_list"),
     path("xa/<slug:slug>/phan-anh/ban-do/", public_views.report_map, name="public_map"),
