@@ -55,7 +55,7 @@ C = 10.0  # inverse regularisation: chosen by cross-validation on the seed (docs
 MIN_PROBABILITY = 0.30
 KEEP_MODELS = 3
 MAX_FILE_BYTES = 64 * 1024 * 1024
-CACHE_COMMUNES = 64
+CACHE_COMMUNES = 16  # a model of a few thousand reports is a few MB
 # Staff accepted the report with its category (triage may have corrected it); a rejected
 # report's category was never confirmed.
 CONFIRMED_STATES = frozenset({State.TRIAGED, State.IN_PROGRESS, State.ANSWER_DRAFTED,
@@ -383,7 +383,8 @@ def train(commune: Commune, *, force: bool = False,
     if len(learnable) < 2:
         return TrainingResult(commune.pk, False, "too few examples",
                               examples=len(examples.texts))
-    if current is not None and current.fingerprint == fingerprint and not force:
+    if current is not None and current.fingerprint == fingerprint and not force and (
+            _readable(current)):
         return TrainingResult(commune.pk, False, "unchanged", model_id=current.pk,
                               examples=current.examples, own_examples=current.own_examples,
                               seed_examples=current.seed_examples,
@@ -413,6 +414,16 @@ def train(commune: Commune, *, force: bool = False,
                           seed_examples=len(examples.texts) - own_total, accuracy=accuracy,
                           own_accuracy=own_accuracy, categories=categories, model_id=row.pk,
                           seconds=seconds)
+
+
+def _readable(row: ClassifierModel) -> bool:
+    """Whether the stored file is still the one recorded: a file lost with a restore, or
+    changed, is trained again even when the examples are the same."""
+    try:
+        load(row)
+    except (ModelRefused, OSError):
+        return False
+    return True
 
 
 def _store(commune: Commune, model: Model, *, fingerprint: str, examples: Examples,

@@ -277,6 +277,22 @@ def test_a_file_changed_in_the_storage_is_refused(commune: Commune) -> None:
     assert classifier.suggest(commune, LIGHT) is None
 
 
+def test_a_lost_or_changed_file_is_trained_again_though_nothing_else_changed(
+        commune: Commune) -> None:
+    from langso.reports.classifier import _storage
+
+    _by_code(commune)
+    first = classifier.train(commune, cross_validate=False)
+    row = ClassifierModel.objects.get(commune=commune)
+    _storage().delete(row.storage_name)
+    assert classifier.suggest(commune, LIGHT) is None
+    again = classifier.train(commune, cross_validate=False)
+    assert again.trained and again.model_id != first.model_id
+    assert classifier.suggest(commune, LIGHT) is not None
+    _overwrite(ClassifierModel.objects.filter(commune=commune).first() or row, b"not the model")
+    assert classifier.train(commune, cross_validate=False).trained
+
+
 def test_a_file_of_the_right_digest_but_wrong_shape_is_refused() -> None:
     bad = gzip.compress(json.dumps({"format": classifier.FORMAT, "classes": [1, 2],
                                     "terms": ["w:a"], "idf": "AAAAAA==", "coef": "",
