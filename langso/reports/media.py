@@ -570,7 +570,7 @@ def media_process(*, media_id: int, now: datetime | None = None) -> str:
 @transaction.atomic
 def _finish(media_id: int, *, file: StoredFile | None = None, poster: StoredFile | None = None,
             duration: float | None = None, failure: str = "") -> bool:
-    media = (ReportMedia.objects.select_for_update().select_related("received")
+    media = (ReportMedia.objects.select_for_update(of=("self",)).select_related("received")
              .filter(pk=media_id).first())
     if media is None or media.status != MediaStatus.PENDING:
         for extra in (file, poster):  # another run finished first: ours is not needed
