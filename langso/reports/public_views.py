@@ -259,9 +259,11 @@ def _detail_url(report: Report, secret: str = "") -> str:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The reporter's secret is in the address: never sent on to other sites (nor to our
-    # own photo requests' logs), never kept by a shared cache, never indexed.
-    response["Referrer-Policy"] = "no-referrer"
+    # The reporter's secret is in the address: never sent on as a referrer (only the
+    # site's origin is), never kept by a shared cache, never indexed. Not "no-referrer":
+    # the page holds the rate and reopen forms, and under "no-referrer" browsers post
+    # them with "Origin: null", which the CSRF check refuses (the browser test caught it).
+    response["Referrer-Policy"] = "strict-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     patch_cache_control(response, private=True, no_store=True)
     return response

@@ -487,7 +487,10 @@ def test_the_link_shows_the_reporters_actions_privately(client, resolved):
     response = client.get(_url("public_detail", report), {"k": secret})
     body = response.content.decode()
     assert "Gửi đánh giá" in body and "Mở lại phản ánh" in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    # The origin only, never the path with the secret; not "no-referrer", under which
+    # browsers post the page's forms with "Origin: null" and the CSRF check refuses them.
+    assert response["Referrer-Policy"] == "strict-origin"
+    assert '<meta name="referrer" content="strict-origin">' in body
     assert "no-store" in response["Cache-Control"] and "noindex" in response["X-Robots-Tag"]
     wrong = client.get(_url("public_detail", report), {"k": "doan-bua"}).content.decode()
     assert "Liên kết của người phản ánh không đúng" in wrong and "Gửi đánh giá" not in wrong
