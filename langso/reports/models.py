@@ -213,6 +213,9 @@ class Report(models.Model):
             models.Index(fields=["commune", "category", "status"], name="report_category_idx"),
             models.Index(fields=["latitude", "longitude"], name="report_point_idx"),
             models.Index(fields=["department", "status"], name="report_department_idx"),
+            # The public list: a commune's visible reports, newest first.
+            models.Index(fields=["commune", "-created_at", "-id"], name="report_public_list_idx",
+                         condition=models.Q(hidden=False)),
         ]
         verbose_name = _("phản ánh")
         verbose_name_plural = _("phản ánh")
