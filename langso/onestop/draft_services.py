@@ -112,7 +112,7 @@ def draft_save(*, user: Any, commune: Commune, procedure: Procedure,
     _require_owner(user)
     if not commune.is_active:
         raise NotFound(_("Không tìm thấy xã."))
-    version = version_in_force(procedure, now.date())
+    version = version_in_force(procedure, timezone.localdate(now))
     allowed = {str(spec["name"]) for spec in version.form_schema} | APPLICANT_KEYS
     values = None if form_data is None else _clean_values(form_data, allowed)
     codes = {str(d["code"]) for d in version.documents}

@@ -309,7 +309,7 @@ def dossier_submit(*, actor: Any, commune: Commune, procedure: Procedure,
             if existing.commune_id != commune.pk or existing.procedure_id != procedure.pk:
                 raise Conflict(_("Khóa chống gửi trùng đã được dùng cho hồ sơ khác."))
             return existing
-    version = version_in_force(procedure, now.date())
+    version = version_in_force(procedure, timezone.localdate(now))
     if channel == Channel.ONLINE:
         if version.online_level == OnlineLevel.COUNTER:
             raise Conflict(_("Thủ tục này chỉ nộp trực tiếp tại bộ phận một cửa."))

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from langso.core.clock import TZ
 from langso.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from langso.core.history import history_verify
 from langso.core.models import HistoryEvent, Role, User
@@ -187,6 +188,21 @@ def test_the_version_in_force_is_kept_by_the_dossier(commune, procedure, citizen
     assert services.version_in_force(procedure, dt.date(2026, 12, 1)).number == 2
     dossier.refresh_from_db()
     assert dossier.version.number == 1
+
+
+def test_a_new_version_applies_from_midnight_in_vietnam(commune, procedure, citizen, resident):
+    # 00:30 on 1 December in Hà Nội is still 30 November in UTC: the rules dated 1 December
+    # apply (a fee decree takes effect at midnight, not at 07:00).
+    ProcedureVersion.objects.create(
+        procedure=procedure, number=2, effective_from=dt.date(2026, 12, 1), legal_basis="x",
+        time_limit_kind="working_days", time_limit_value=10, online_level="full",
+        result_type="y", form_schema=procedure.versions.get(number=1).form_schema,
+        documents=procedure.versions.get(number=1).documents)
+    # As timezone.now() gives it: in UTC.
+    after_midnight = dt.datetime(2026, 12, 1, 0, 30, tzinfo=TZ).astimezone(dt.UTC)
+    assert after_midnight.date() == dt.date(2026, 11, 30)
+    dossier = _submit(citizen, commune, procedure, now=after_midnight)
+    assert dossier.version.number == 2
 
 
 @pytest.mark.parametrize("role", [Role.SPECIALIST, Role.CLERK, Role.VILLAGE_HEAD,
