@@ -130,11 +130,13 @@ from langso.testing.servers import gateway_server, smtp_server  # noqa: E402, F4
 def _fresh_public_pages() -> Any:
     """Each test builds its own communes; the per-process public-page cache must not carry
     one test's commune (or dossier codes) into the next."""
+    from langso.core import ratelimit
     from langso.core.selectors import public_page_forget
     from langso.onestop.status_cache import forget_all
 
     public_page_forget()
     forget_all()
+    ratelimit.reset()  # counts of earlier tests (kept in Redis when REDIS_URL is set)
     yield
     public_page_forget()
     forget_all()

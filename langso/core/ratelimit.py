@@ -9,6 +9,7 @@ times the allowance): enough to stop a script, never a shared database row per r
 import logging
 import threading
 import time
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -79,14 +80,20 @@ class _Counters:
 
 
 _counters = _Counters()
+# Prefix of every key; ``reset`` changes it so that counts kept in Redis by earlier tests
+# (same client address, same keys) are not seen again.
+_namespace = {"value": ""}
 
 
 def too_many(key: str, limit: int, window: int) -> bool:
     """Count one hit on ``key``; True once it passed ``limit`` hits in the current window of
     ``window`` seconds. The allowance is part of the key: a changed setting starts afresh."""
-    return _counters.hit(f"ratelimit:{key}:{limit}:{window}", window) > limit
+    return _counters.hit(f"ratelimit:{_namespace['value']}{key}:{limit}:{window}",
+                         window) > limit
 
 
 def reset() -> None:
-    """Tests: forget every count of this process (Redis keys expire by themselves)."""
+    """Tests: forget every count of this process, and start counting under fresh keys in
+    Redis (the old ones expire by themselves)."""
     _counters.memory.clear()
+    _namespace["value"] = f"{uuid.uuid4().hex[:12]}:"

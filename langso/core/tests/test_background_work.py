@@ -294,7 +294,12 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path):
 # --- RQ -----------------------------------------------------------------------------------------
 
 def redis_url() -> str:
-    return os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    """Redis of REDIS_URL, but database 14 of its own: tests in the other worker clear the
+    cache's database (FLUSHDB), which would take this test's jobs with it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    base = urlsplit(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0")
+    return urlunsplit(base._replace(path="/14"))
 
 
 def redis_answers() -> bool:
