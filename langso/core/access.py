@@ -212,6 +212,21 @@ def can(user: Any, permission: str, obj: Any = None) -> bool:
     return False
 
 
+def commune_chosen(communes: models.QuerySet[Commune], user: Any, permission: str,
+                   commune_id: Any = None) -> Commune:
+    """The commune a staff screen is about (``?xa=``): the one asked for if it is among
+    ``communes`` the user may act on, else the first of them; 404 for any other commune or
+    when there is none."""
+    from django.http import Http404
+
+    if commune_id not in (None, ""):
+        return get_for_user(communes, user, permission, pk=commune_id)
+    found = communes.first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def require(user: Any, permission: str, obj: Any = None) -> None:
     from django.utils.translation import gettext as _
 

@@ -77,12 +77,7 @@ def commune_for_calendar(*, user: Any, commune_id: Any = None,
     """The commune a calendar screen is about: the one asked for if the user works there,
     else the first the user works in; 404 when there is none."""
     communes = access.communes_for(user, permission).select_related("province").order_by("pk")
-    if commune_id not in (None, ""):
-        return access.get_for_user(communes, user, permission, pk=commune_id)
-    found = communes.first()
-    if found is None:
-        raise Http404
-    return found
+    return access.commune_chosen(communes, user, permission, commune_id)
 
 
 def default_year(now: dt.datetime) -> int:

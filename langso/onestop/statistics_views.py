@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -117,13 +117,7 @@ _FORM_FIELD = {"year": "nam", "month": "thang", "quarter": "quy", "first": "tu",
 def _commune(request: HttpRequest, communes: Any) -> Commune:
     """The commune asked for, if the user may report on it; else their first. 404 for any
     other commune, or when the user may report on none."""
-    raw = request.GET.get("xa")
-    if raw not in (None, ""):
-        return access.get_for_user(communes, request.user, PERMISSION, pk=raw)
-    first = communes.first()
-    if first is None:
-        raise Http404
-    return first
+    return access.commune_chosen(communes, request.user, PERMISSION, request.GET.get("xa"))
 
 
 def _report(request: HttpRequest) -> tuple[Commune, Any, PeriodForm, st.Statistics | None]:

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -80,13 +80,7 @@ class PeriodForm(forms.Form):
 
 
 def _commune(request: HttpRequest, communes: Any) -> Commune:
-    raw = request.GET.get("xa")
-    if raw not in (None, ""):
-        return access.get_for_user(communes, request.user, PERMISSION, pk=raw)
-    first = communes.first()
-    if first is None:
-        raise Http404
-    return first
+    return access.commune_chosen(communes, request.user, PERMISSION, request.GET.get("xa"))
 
 
 def _report(request: HttpRequest) -> tuple[Commune, Any, PeriodForm, st.Statistics | None]:
